@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# install-deps.sh installs what tend's tests need on a Debian machine:
+# runc and podman (end-to-end tests in real containers), busybox-static (the
+# test image's userland), plus the helpers podman needs to run containers
+# rootful without a network (conmon, netavark, passt/slirp for its default
+# network setup, uidmap) and procps/file for checks. It is idempotent and
+# quick when everything is present: apt-get update runs only when something is
+# missing. Without root it prints a note and exits 0 (the tests that need
+# these then skip with a reason, unless CI=true).
+set -euo pipefail
+
+# command:package pairs; a package is installed when its command is missing.
+want=(
+	runc:runc
+	podman:podman
+	conmon:conmon
+	busybox:busybox-static
+	ps:procps
+	file:file
+)
+
+missing=()
+for pair in "${want[@]}"; do
+	cmd=${pair%%:*}
+	pkg=${pair#*:}
+	if [ "$pkg" = busybox-static ]; then
+		# busybox (dynamic) may be present; the image needs the static one.
+		if dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed'; then
+			continue
+		fi
+	elif command -v "$cmd" >/dev/null 2>&1; then
+		continue
+	fi
+	missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: everything is installed"
+	exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: not root; skipping install of: ${missing[*]} (the end-to-end tests will skip)"
+	exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "install-deps: no apt-get; install these by hand: ${missing[*]}"
+	exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
