@@ -72,7 +72,8 @@ func parsePort(port string) (int, error) {
 	return int(p), nil
 }
 
-// checkProbeHost accepts an IP address (IPv6 with an optional zone) or a DNS
+// checkProbeHost accepts an IP address (IPv6 with an optional zone made of
+// letters, digits, '.', '_' and '-') or a DNS
 // name made of letters, digits, '-' and '_' labels of at most 63 bytes, at
 // most 253 bytes in all, with an optional final dot. Anything else (spaces,
 // slashes, '@', control bytes) would only fail later at each probe, or worse,
@@ -81,7 +82,11 @@ func checkProbeHost(host string) error {
 	if host == "" {
 		return errors.New("missing host")
 	}
-	if _, err := netip.ParseAddr(host); err == nil {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		// A zone is an interface name or index: keep it to those bytes.
+		if strings.Trim(ip.Zone(), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != "" {
+			return fmt.Errorf("invalid zone in host %q", host)
+		}
 		return nil
 	}
 	name := strings.TrimSuffix(host, ".")

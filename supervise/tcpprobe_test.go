@@ -42,6 +42,7 @@ func TestParseHostPort(t *testing.T) {
 		{name: "empty label", in: "a..b:80", wantErr: "invalid host"},
 		{name: "long label", in: strings.Repeat("a", 64) + ":80", wantErr: "invalid host"},
 		{name: "ipv4 zone", in: "[1.2.3.4%eth0]:80", wantErr: "invalid host"},
+		{name: "zone with space", in: "[fe80::1%a b]:80", wantErr: "invalid zone"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
