@@ -1,0 +1,149 @@
+//go:build linux
+
+package integration
+
+// Shutdown: after a forwarded SIGTERM or the main child's exit, every
+// descendant left gets SIGTERM, then SIGKILL at --grace; tend exits only
+// when all are reaped, at once when none is left, with the main child's
+// status.
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// quickExit bounds a shutdown that must not wait for a 30s grace.
+const quickExit = 10 * time.Second
+
+// startEither starts tend as PID 1 or as a subreaper.
+func startEither(t *testing.T, pid1 bool, opts runOpts, args ...string) *tendProc {
+	t.Helper()
+	if pid1 {
+		return startPID1(t, opts, args...)
+	}
+	return startTend(t, opts, args...)
+}
+
+// killLater makes sure pids (host pids of processes that may outlive tend
+// when tend is not PID 1) are SIGKILLed when the test ends.
+func killLater(t *testing.T, pids ...int) {
+	t.Cleanup(func() {
+		for _, pid := range pids {
+			if alive(pid) {
+				_ = unix.Kill(pid, unix.SIGKILL)
+			}
+		}
+	})
+}
+
+// TestGraceKillsChild: a child that ignores SIGTERM is SIGKILLed at the
+// grace after tend forwarded SIGTERM, so tend exits 137, not before the
+// grace.
+func TestGraceKillsChild(t *testing.T) {
+	t.Parallel()
+	for _, pid1 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pid1=%v", pid1), func(t *testing.T) {
+			t.Parallel()
+			p := startEither(t, pid1, runOpts{}, append([]string{"--grace", "500ms"}, helperArgv("ignore-term")...)...)
+			p.expectReady("")
+			sent := time.Now()
+			p.signal(unix.SIGTERM)
+			p.waitStatus(quickExit, 128+int(unix.SIGKILL))
+			if d := time.Since(sent); d < 500*time.Millisecond {
+				t.Errorf("tend exited %v after SIGTERM, before the 500ms grace", d)
+			}
+		})
+	}
+}
+
+// TestLeftoversStopped: the main child exits 7 and leaves a grandchild in
+// its process group and one that called setsid; both exit on SIGTERM. tend
+// must send each SIGTERM (they print it), reap them, and exit 7 without
+// waiting for the 30s grace.
+func TestLeftoversStopped(t *testing.T) {
+	t.Parallel()
+	for _, pid1 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pid1=%v", pid1), func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"--grace", "30s"}, helperArgv("trap", "-label", "main",
+				"-spawn", "bg,exit-on-term", "-spawn", "sid,setsid,exit-on-term", "-exit", "7")...)
+			p := startEither(t, pid1, runOpts{}, args...)
+			bg := p.expectReady("bg")
+			sid := p.expectReady("sid")
+			p.expectReady("main")
+			if !pid1 {
+				killLater(t, bg, sid)
+			}
+			p.expectLines("bg SIGTERM", "sid SIGTERM")
+			p.waitStatus(quickExit, 7)
+			if !pid1 {
+				for _, pid := range []int{bg, sid} {
+					if alive(pid) {
+						t.Errorf("leftover %d still alive after tend exited", pid)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestLeftoversKilledAtGrace: the main child exits 7 when told (USR1) and
+// leaves a grandchild that survives SIGTERM (it only prints it) and a
+// setsid'd one that ignores SIGTERM. tend must SIGTERM them, SIGKILL them
+// at the 500ms grace, and only then exit 7.
+func TestLeftoversKilledAtGrace(t *testing.T) {
+	t.Parallel()
+	for _, pid1 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pid1=%v", pid1), func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"--grace", "500ms"}, helperArgv("trap", "-label", "main",
+				"-spawn", "bg", "-spawn", "sid,setsid,ignore-term", "-exit-on", "USR1", "-status", "7")...)
+			p := startEither(t, pid1, runOpts{}, args...)
+			bg := p.expectReady("bg")
+			sid := p.expectReady("sid")
+			p.expectReady("main")
+			if !pid1 {
+				killLater(t, bg, sid)
+			}
+			sent := time.Now()
+			p.signal(unix.SIGUSR1) // forwarded to main and bg (its group), not sid
+			p.expectLines("main SIGUSR1", "bg SIGUSR1")
+			p.expectLine("bg SIGTERM")
+			p.waitStatus(quickExit, 7)
+			if d := time.Since(sent); d < 500*time.Millisecond {
+				t.Errorf("tend exited %v after the main child was told to exit, before the 500ms grace", d)
+			}
+			if !pid1 {
+				for _, pid := range []int{bg, sid} {
+					if alive(pid) {
+						t.Errorf("leftover %d still alive after tend exited", pid)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestImmediateExit: with a 30s grace and nothing left behind, tend exits
+// as soon as its child is gone: after the child exits by itself, and after
+// a forwarded SIGTERM the child obeys.
+func TestImmediateExit(t *testing.T) {
+	t.Parallel()
+	for _, pid1 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pid1=%v/exit", pid1), func(t *testing.T) {
+			t.Parallel()
+			p := startEither(t, pid1, runOpts{}, "--grace", "30s", "/bin/sh", "-c", "exit 3")
+			p.waitStatus(quickExit, 3)
+		})
+		t.Run(fmt.Sprintf("pid1=%v/term", pid1), func(t *testing.T) {
+			t.Parallel()
+			p := startEither(t, pid1, runOpts{}, append([]string{"--grace", "30s"}, helperArgv("trap", "-exit-on", "TERM", "-status", "5")...)...)
+			p.expectReady("")
+			p.signal(unix.SIGTERM)
+			p.waitStatus(quickExit, 5)
+		})
+	}
+}

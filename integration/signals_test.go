@@ -1,0 +1,156 @@
+//go:build linux
+
+package integration
+
+// Signal forwarding: every catchable signal reaches the child, to its group
+// or to it alone, after --rewrite.
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// forwardable lists the signals tend must forward: 1–31 without KILL and
+// STOP (uncatchable), CHLD (never forwarded), URG and PROF (owned by the Go
+// runtime), then the real-time signals 35–64 (32–34 belong to the C
+// library and the Go runtime). SIGTERM comes last: forwarding it starts the
+// shutdown, which sends the child a second SIGTERM and later SIGKILL.
+func forwardable() []unix.Signal {
+	var sigs []unix.Signal
+	for s := unix.Signal(1); s <= 64; s++ {
+		switch {
+		case s == unix.SIGKILL, s == unix.SIGSTOP, s == unix.SIGCHLD, s == unix.SIGURG, s == unix.SIGPROF,
+			s == unix.SIGTERM, s >= 32 && s <= 34:
+			continue
+		}
+		sigs = append(sigs, s)
+	}
+	return append(sigs, unix.SIGTERM)
+}
+
+// TestSignalsReachChild sends tend every forwardable signal, one at a time,
+// and expects the child to report each exactly once, in order (an extra
+// line, such as a forwarded SIGCHLD or a duplicate, fails the next
+// expectation). The ABRT/SEGV/BUS/FPE/ILL/TRAP/SYS sent with kill must not
+// crash tend, and TSTP/TTIN/TTOU must not stop it: the signals after them
+// still arrive.
+func TestSignalsReachChild(t *testing.T) {
+	t.Parallel()
+	for _, pid1 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pid1=%v", pid1), func(t *testing.T) {
+			t.Parallel()
+			start := startTend
+			if pid1 {
+				start = startPID1
+			}
+			p := start(t, runOpts{}, helperArgv("trap")...)
+			p.expectReady("")
+			for _, sig := range forwardable() {
+				p.signal(sig)
+				p.expectLine(sigName(sig))
+			}
+		})
+	}
+}
+
+// TestForwardGroup: by default and with --forward=group a signal reaches
+// the child's whole process group, here the child and a grandchild.
+func TestForwardGroup(t *testing.T) {
+	t.Parallel()
+	for _, flags := range [][]string{nil, {"--forward=group"}, {"--forward", "group"}} {
+		t.Run(strings.Join(append([]string{"flags"}, flags...), " "), func(t *testing.T) {
+			t.Parallel()
+			args := append(flags, helperArgv("trap", "-label", "child", "-spawn", "grandchild")...)
+			p := startPID1(t, runOpts{}, args...)
+			p.expectReady("grandchild")
+			p.expectReady("child")
+			p.signal(unix.SIGUSR1)
+			p.expectLines("child SIGUSR1", "grandchild SIGUSR1")
+			p.signal(unix.SIGHUP)
+			p.expectLines("child SIGHUP", "grandchild SIGHUP")
+		})
+	}
+}
+
+// TestForwardChild: with --forward=child only the child gets the signal,
+// not the grandchild in its process group. To prove the grandchild got
+// nothing, the child relays USR2 to it as WINCH: had the grandchild also
+// received USR1 or USR2, its line would come first.
+func TestForwardChild(t *testing.T) {
+	t.Parallel()
+	args := append([]string{"--forward=child"},
+		helperArgv("trap", "-label", "child", "-spawn", "grandchild", "-relay", "USR2:WINCH")...)
+	p := startPID1(t, runOpts{}, args...)
+	p.expectReady("grandchild")
+	p.expectReady("child")
+	p.signal(unix.SIGUSR1)
+	p.expectLine("child SIGUSR1")
+	p.signal(unix.SIGUSR2)
+	p.expectLine("child SIGUSR2")
+	p.expectLine("grandchild SIGWINCH")
+}
+
+// rewriteStep is a signal sent to tend and the line the child must print
+// next ("" when the signal is dropped: the next step's line comes first).
+type rewriteStep struct {
+	send unix.Signal
+	want string
+}
+
+// runRewrite starts tend with args before the trap child, then runs steps.
+// The last step's expectation skips SIGTERM lines, which the shutdown may
+// send when the last step forwards or receives SIGTERM.
+func runRewrite(t *testing.T, opts runOpts, args []string, steps []rewriteStep) {
+	t.Helper()
+	p := startPID1(t, opts, append(args, helperArgv("trap")...)...)
+	p.expectReady("")
+	for i, st := range steps {
+		p.signal(st.send)
+		if st.want == "" {
+			continue
+		}
+		if i < len(steps)-1 {
+			p.expectLine(st.want)
+			continue
+		}
+		for {
+			got, err := p.nextLine()
+			if err != nil {
+				t.Fatalf("after %v: waiting for %q: %v\nstdout:\n%s\nstderr:\n%s", st.send, st.want, err, p.stdout, p.stderr)
+			}
+			if got == st.want {
+				break
+			}
+			if got != "SIGTERM" || st.want == "SIGTERM" {
+				t.Fatalf("after %v: stdout line = %q; want %q\nstdout:\n%s\nstderr:\n%s", st.send, got, st.want, p.stdout, p.stderr)
+			}
+		}
+	}
+}
+
+// TestRewrite: --rewrite takes names in any case, with or without SIG, and
+// numbers; a rewrite applies once (USR1 and USR2 swap); TO of 0 or none
+// drops the signal.
+func TestRewrite(t *testing.T) {
+	t.Parallel()
+	args := []string{
+		"--rewrite", "usr1:SIGUSR2",
+		"--rewrite", "12:10",
+		"--rewrite", "SIGhup:0",
+		"--rewrite", "Int:none",
+		"--rewrite", "sigterm:Quit",
+		"--rewrite", "28:sigalrm",
+	}
+	runRewrite(t, runOpts{}, args, []rewriteStep{
+		{unix.SIGUSR1, "SIGUSR2"},
+		{unix.SIGHUP, ""},
+		{unix.SIGPWR, "SIGPWR"}, // not rewritten; must come before any SIGHUP
+		{unix.SIGUSR2, "SIGUSR1"},
+		{unix.SIGINT, ""},
+		{unix.SIGWINCH, "SIGALRM"},
+		{unix.SIGTERM, "SIGQUIT"},
+	})
+}
