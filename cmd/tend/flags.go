@@ -1,0 +1,97 @@
+package main
+
+import "github.com/urfave/cli/v2"
+
+// Flag names, shared by the flag table and the code that reads them.
+const (
+	fForward      = "forward"
+	fRewrite      = "rewrite"
+	fRemapExit    = "remap-exit"
+	fGrace        = "grace"
+	fNoSubreaper  = "no-subreaper"
+	fPdeathsig    = "pdeathsig"
+	fUser         = "user"
+	fWorkdir      = "workdir"
+	fPause        = "pause"
+	fLogFormat    = "log-format"
+	fVerbose      = "verbose"
+	fQuiet        = "quiet"
+	fRestart      = "restart"
+	fMaxRestarts  = "max-restarts"
+	fBackoffMin   = "backoff-min"
+	fBackoffMax   = "backoff-max"
+	fDeadline     = "deadline"
+	fHealthCmd    = "health-cmd"
+	fHealthHTTP   = "health-http"
+	fHealthTCP    = "health-tcp"
+	fHealthIntvl  = "health-interval"
+	fHealthTmo    = "health-timeout"
+	fHealthRetry  = "health-retries"
+	fHealthStart  = "health-start-period"
+	fOnUnhealthy  = "on-unhealthy"
+	fStatusAddr   = "status-addr"
+	categoryCore  = "Core"
+	categorySuper = "Supervision"
+	categoryLog   = "Logging"
+)
+
+// str declares a string option with its TEND_* variable.
+func str(name, value, usage, category string) *cli.StringFlag {
+	return &cli.StringFlag{Name: name, Value: value, Usage: usage, EnvVars: []string{envName(name)}, Category: category}
+}
+
+// boolean declares a boolean option with its TEND_* variable.
+func boolean(name, usage, category string, aliases ...string) *cli.BoolFlag {
+	return &cli.BoolFlag{Name: name, Aliases: aliases, Usage: usage, EnvVars: []string{envName(name)}, Category: category}
+}
+
+// list declares a repeatable option; its TEND_* variable is comma-separated.
+func list(name, usage, category string) *cli.StringSliceFlag {
+	return &cli.StringSliceFlag{Name: name, Usage: usage, EnvVars: []string{envName(name)}, Category: category}
+}
+
+// envName maps an option name to its variable: grace -> TEND_GRACE.
+func envName(name string) string {
+	b := []byte("TEND_" + name)
+	for i, c := range b {
+		switch {
+		case c == '-':
+			b[i] = '_'
+		case c >= 'a' && c <= 'z':
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// flags is tend's option table: every option, its variable and default.
+func flags() []cli.Flag {
+	return []cli.Flag{
+		str(fForward, "group", "where signals go: `group` (the child's process group) or child (the child alone)", categoryCore),
+		list(fRewrite, "rewrite signal FROM to TO before forwarding (`FROM:TO`, names or numbers; TO of 0 or none drops it); repeatable", categoryCore),
+		list(fRemapExit, "exit with TO when tend would exit with FROM (`FROM:TO`, e.g. 143:0); repeatable", categoryCore),
+		str(fGrace, "10s", "time from the start of the shutdown until whatever is left gets SIGKILL (`DURATION`)", categoryCore),
+		boolean(fNoSubreaper, "do not become a child subreaper when not PID 1", categoryCore),
+		str(fPdeathsig, "", "signal tend receives when its parent dies, handled as if sent (`SIGNAL`)", categoryCore),
+		str(fUser, "", "run the command as `USER[:GROUP]` (names from the image's /etc/passwd and /etc/group, or numbers)", categoryCore),
+		str(fWorkdir, "", "run the command in `DIR`", categoryCore),
+		boolean(fPause, "run no command: reap orphans and exit 0 on SIGTERM or SIGINT", categoryCore),
+		str(fRestart, "no", "restart the command: `no`, on-failure or always", categorySuper),
+		str(fMaxRestarts, "10", "give up after `N` consecutive restarts (0: never)", categorySuper),
+		str(fBackoffMin, "1s", "wait before the first restart (`DURATION`), doubled for each consecutive one", categorySuper),
+		str(fBackoffMax, "1m", "longest wait between restarts (`DURATION`); a run longer than this resets the count", categorySuper),
+		str(fDeadline, "", "stop everything after `DURATION` and exit 124 (restarts included)", categorySuper),
+		str(fHealthCmd, "", "health probe: run `CMD` (words split like a shell, no shell); exit 0 is healthy", categorySuper),
+		str(fHealthHTTP, "", "health probe: GET `URL` (http only); 2xx and 3xx are healthy", categorySuper),
+		str(fHealthTCP, "", "health probe: connect to `HOST:PORT`", categorySuper),
+		str(fHealthIntvl, "10s", "time between probes (`DURATION`)", categorySuper),
+		str(fHealthTmo, "1s", "time a probe may take (`DURATION`)", categorySuper),
+		str(fHealthRetry, "3", "consecutive failed probes that make the child unhealthy (`N`)", categorySuper),
+		str(fHealthStart, "0s", "probe failures in this `DURATION` after a start do not count", categorySuper),
+		str(fOnUnhealthy, "", "when unhealthy: `exit` (status 69) or restart; default: restart if --restart is not no, else exit", categorySuper),
+		str(fStatusAddr, "", "serve GET /healthz and /readyz on `ADDR` (e.g. 127.0.0.1:8081)", categorySuper),
+		str(fLogFormat, "text", "log format on stderr: `text` or json", categoryLog),
+		boolean(fVerbose, "also log every reap, forward, probe and terminal hand-off", categoryLog, "v"),
+		boolean(fQuiet, "log only errors", categoryLog),
+	}
+}

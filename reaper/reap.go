@@ -1,0 +1,32 @@
+package reaper
+
+import (
+	"errors"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// Reap collects every child that has exited, without blocking, and appends
+// them to dst. It loops on wait4(-1, WNOHANG) until no exited child is left,
+// because SIGCHLD coalesces: one signal may stand for many exits. EINTR is
+// retried.
+//
+// When the caller has no children at all, Reap returns what it collected
+// and an error for which errors.Is(err, unix.ECHILD) holds: for an init,
+// that means every descendant is gone.
+func Reap(dst []Exit) ([]Exit, error) {
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			return dst, os.NewSyscallError("wait4", err)
+		case pid <= 0:
+			return dst, nil
+		}
+		dst = append(dst, Exit{Pid: pid, Status: ws})
+	}
+}

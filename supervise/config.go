@@ -1,0 +1,166 @@
+package supervise
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tend-init/tend/signals"
+)
+
+// Forward says where forwarded signals go.
+type Forward int
+
+const (
+	// ForwardGroup sends signals to the main child's process group.
+	ForwardGroup Forward = iota
+	// ForwardChild sends signals to the main child alone.
+	ForwardChild
+)
+
+// Restart is the restart policy for the main child.
+type Restart int
+
+const (
+	// RestartNo never restarts: the child's exit ends tend.
+	RestartNo Restart = iota
+	// RestartOnFailure restarts after a non-zero exit or a death by signal.
+	RestartOnFailure
+	// RestartAlways restarts after any exit.
+	RestartAlways
+)
+
+// Unhealthy is what tend does when the health probe fails too often.
+type Unhealthy int
+
+const (
+	// UnhealthyDefault restarts when the restart policy is not RestartNo and
+	// exits otherwise.
+	UnhealthyDefault Unhealthy = iota
+	// UnhealthyExit stops the child gracefully and exits with status 69.
+	UnhealthyExit
+	// UnhealthyRestart stops the child gracefully and restarts it.
+	UnhealthyRestart
+)
+
+// Health configures the health probe; at most one of Cmd, HTTP and TCP is set.
+type Health struct {
+	Cmd         []string  // argv of a command; exit 0 is healthy
+	HTTP        *ProbeURL // GET; 2xx and 3xx are healthy
+	TCP         string    // host:port; a connection is healthy
+	Interval    time.Duration
+	Timeout     time.Duration
+	Retries     int           // consecutive failures that make the child unhealthy
+	StartPeriod time.Duration // failures in it do not count; a success ends it
+	OnUnhealthy Unhealthy
+}
+
+// Enabled reports whether a probe is configured.
+func (h Health) Enabled() bool { return len(h.Cmd) > 0 || h.HTTP != nil || h.TCP != "" }
+
+// Config is everything [Run] needs, as plain values. The zero value of a
+// field means its documented default only where [Defaults] says so.
+type Config struct {
+	Argv    []string // the command and its arguments; empty with Pause
+	Pause   bool     // no command: reap until SIGTERM or SIGINT, then exit 0
+	Forward Forward
+	Rewrite signals.Rewrite
+	// RemapExit maps tend's final exit status to another one.
+	RemapExit   map[int]int
+	Grace       time.Duration
+	NoSubreaper bool
+	PdeathSig   unix.Signal // 0: none
+	User        string      // USER[:GROUP], names or numbers; "" keeps tend's
+	Workdir     string
+
+	Restart     Restart
+	MaxRestarts int // 0: unlimited
+	BackoffMin  time.Duration
+	BackoffMax  time.Duration
+	Deadline    time.Duration // 0: none
+	Health      Health
+	StatusAddr  string // "" : no status endpoint
+
+	// Signals are the channels from signals.Notify, registered by the caller
+	// as early as it could; Run registers them itself when they are nil.
+	Signals *signals.Incoming
+	// Log receives tend's own log lines; Run flushes it before returning.
+	Log *LogSink
+}
+
+// Defaults returns a Config with every documented default filled in.
+func Defaults() Config {
+	return Config{
+		Grace:       10 * time.Second,
+		MaxRestarts: 10,
+		BackoffMin:  time.Second,
+		BackoffMax:  time.Minute,
+		Health: Health{
+			Interval: 10 * time.Second,
+			Timeout:  time.Second,
+			Retries:  3,
+		},
+	}
+}
+
+// UsageError is a bad option value: tend exits with status 125 and starts
+// nothing.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usagef returns a *UsageError with a formatted message.
+func Usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// Validate checks the relations between fields that no single option's
+// parser can see.
+func (c *Config) Validate() error {
+	switch {
+	case c.Pause && len(c.Argv) > 0:
+		return Usagef("--pause takes no command, got %q", c.Argv[0])
+	case !c.Pause && len(c.Argv) == 0:
+		return Usagef("no command given (try tend --help)")
+	case c.Grace < 0:
+		return Usagef("--grace: negative duration %s", c.Grace)
+	case c.MaxRestarts < 0:
+		return Usagef("--max-restarts: negative count %d", c.MaxRestarts)
+	case c.BackoffMin < 0:
+		return Usagef("--backoff-min: negative duration %s", c.BackoffMin)
+	case c.BackoffMax < 0:
+		return Usagef("--backoff-max: negative duration %s", c.BackoffMax)
+	case c.BackoffMin > c.BackoffMax:
+		return Usagef("--backoff-min %s is above --backoff-max %s", c.BackoffMin, c.BackoffMax)
+	case c.Deadline < 0:
+		return Usagef("--deadline: negative duration %s", c.Deadline)
+	}
+	h := c.Health
+	kinds := 0
+	for _, set := range []bool{len(h.Cmd) > 0, h.HTTP != nil, h.TCP != ""} {
+		if set {
+			kinds++
+		}
+	}
+	switch {
+	case kinds > 1:
+		return Usagef("only one of --health-cmd, --health-http and --health-tcp may be given")
+	case h.Interval <= 0:
+		return Usagef("--health-interval: must be positive, got %s", h.Interval)
+	case h.Timeout <= 0:
+		return Usagef("--health-timeout: must be positive, got %s", h.Timeout)
+	case h.Retries < 1:
+		return Usagef("--health-retries: must be at least 1, got %d", h.Retries)
+	case h.StartPeriod < 0:
+		return Usagef("--health-start-period: negative duration %s", h.StartPeriod)
+	case c.Pause && kinds > 0:
+		return Usagef("--pause cannot be combined with a health probe")
+	}
+	return nil
+}
+
+// errNoCommand is returned by lookPath for an empty name.
+var errNoCommand = errors.New("empty command name")

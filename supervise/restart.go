@@ -1,0 +1,58 @@
+package supervise
+
+import "time"
+
+// minBackoff is the shortest wait before a restart, whatever the flags: a
+// crash-looping command must never spin.
+const minBackoff = 10 * time.Millisecond
+
+// wantRestart decides whether the main child is started again after an exit
+// with status code. unhealthy means tend itself stopped the child because
+// its probe failed and --on-unhealthy asked for a restart.
+func wantRestart(policy Restart, code int, unhealthy bool) bool {
+	switch policy {
+	case RestartAlways:
+		return true
+	case RestartOnFailure:
+		return code != 0 || unhealthy
+	case RestartNo:
+		return unhealthy
+	}
+	return false
+}
+
+// backoff returns the wait before restart number attempt (1 for the first):
+// lo, doubled for each consecutive restart, at most hi, never below
+// minBackoff.
+func backoff(attempt int, lo, hi time.Duration) time.Duration {
+	lo = max(lo, minBackoff)
+	hi = max(hi, lo)
+	d := lo
+	for i := 1; i < attempt && d < hi; i++ {
+		d *= 2
+	}
+	return min(d, hi)
+}
+
+// nextAttempt returns the restart attempt number after a run that lasted
+// ranFor: a run longer than backoffMax resets the count, so only
+// consecutive quick failures are counted against --max-restarts.
+func nextAttempt(prev int, ranFor, backoffMax time.Duration) int {
+	if ranFor > backoffMax {
+		return 1
+	}
+	return prev + 1
+}
+
+// exhausted reports whether attempt is over the limit (0 = unlimited).
+func exhausted(attempt, maxRestarts int) bool {
+	return maxRestarts > 0 && attempt > maxRestarts
+}
+
+// finalStatus applies the --remap-exit rules to tend's exit status.
+func finalStatus(code int, remap map[int]int) int {
+	if to, ok := remap[code]; ok {
+		return to
+	}
+	return code
+}

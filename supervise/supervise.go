@@ -1,0 +1,523 @@
+package supervise
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tend-init/tend/reaper"
+	"github.com/tend-init/tend/signals"
+)
+
+// state is where the main child's life stands.
+type state int
+
+const (
+	stateStarting state = iota // before the first start
+	stateRunning               // the main child runs
+	stateBackoff               // between two runs, waiting to restart
+	stateStopping              // shutting down: no restart will follow
+	statePaused                // --pause: no child, reaping orphans
+)
+
+func (s state) String() string {
+	switch s {
+	case stateStarting:
+		return "starting"
+	case stateRunning:
+		return "running"
+	case stateBackoff:
+		return "backoff"
+	case stateStopping:
+		return "stopping"
+	case statePaused:
+		return "paused"
+	}
+	return "unknown"
+}
+
+// maxPending bounds the signals kept for a child that does not exist yet.
+const maxPending = 64
+
+// supervisor is the event loop's state. Only the loop's goroutine touches
+// it; probe goroutines send results through probeDone, and the status
+// server reads the published snapshot.
+type supervisor struct {
+	cfg  Config
+	log  *slog.Logger
+	in   signals.Incoming
+	pid1 bool
+	cmd  *command
+
+	state    state
+	main     int       // pid of the main child, 0 when there is none
+	started  time.Time // when the main child started
+	haveExit bool
+	lastCode int  // the last main child's status
+	override int  // status forced by the deadline (124) or an unhealthy exit (69)
+	final    bool // no more restarts: tend exits once everything is gone
+
+	noChildren bool // the last reap found no child at all
+	attempt    int  // consecutive restarts, for backoff and --max-restarts
+	restarts   int  // restarts in all
+	restartDue bool // the backoff is over; waiting for leftovers to go
+
+	unhealthyRestart bool // the child is being stopped to be restarted
+
+	grace    *time.Timer
+	restartT *time.Timer
+	deadline *time.Timer
+
+	pending []unix.Signal
+	exits   []reaper.Exit
+
+	probe     prober
+	probeDone chan probeResult
+	status    atomic.Pointer[Status]
+	server    *StatusServer
+}
+
+// Run supervises cfg's command (or pauses) until it is over and every
+// descendant is reaped, and returns the status tend should exit with.
+//
+// An error means nothing is running: a *UsageError (status 125) or a
+// *StartError for the first start (126, 127 or 125). Once the child runs,
+// Run never fails: errors are logged and the loop goes on (catatonit).
+//
+// Run locks its goroutine to the OS thread and clears that thread's signal
+// mask: children inherit the mask of the thread that forks them, and tend's
+// parent may have left signals blocked (golang/go#21078). Call it from the
+// main goroutine, locked to the main thread in an init function, so that
+// --pdeathsig, which belongs to a thread, lives as long as tend
+// (golang/go#27505).
+func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var none unix.Sigset_t
+	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &none, nil); err != nil {
+		return ExitUsage, fmt.Errorf("clear signal mask: %w", err)
+	}
+	if cfg.Signals == nil {
+		in := signals.Notify()
+		cfg.Signals = &in
+	}
+	if err := cfg.Validate(); err != nil {
+		return ExitUsage, err
+	}
+	s := &supervisor{cfg: cfg, log: log, in: *cfg.Signals, pid1: os.Getpid() == 1, probeDone: make(chan probeResult, 1)}
+	if !cfg.Pause {
+		cmd, err := prepareCommand(&s.cfg)
+		if err != nil {
+			return exitCodeOf(err), err
+		}
+		s.cmd = cmd
+	}
+	if cfg.StatusAddr != "" {
+		srv, err := ListenStatus(cfg.StatusAddr, s.status.Load, func(msg string, args ...any) { log.Debug(msg, args...) })
+		if err != nil {
+			return ExitUsage, Usagef("--status-addr: %v", err)
+		}
+		s.server = srv
+		defer srv.Close()
+	}
+	s.becomeReaper()
+	if cfg.PdeathSig != 0 {
+		s.setPdeathsig()
+	}
+	if cfg.Pause {
+		s.state = statePaused
+		log.Info("pausing", "pid", os.Getpid())
+	} else if err := s.startMain(); err != nil {
+		return exitCodeOf(err), err
+	}
+	if cfg.Deadline > 0 {
+		s.deadline = time.NewTimer(cfg.Deadline)
+	}
+	s.publish()
+	// One reap right away: a SIGCHLD that came before Notify was registered
+	// is not queued for us (runc#5206).
+	s.reap()
+	return s.loop(ctx), nil
+}
+
+func exitCodeOf(err error) int {
+	var se *StartError
+	if errors.As(err, &se) {
+		return se.ExitCode()
+	}
+	return ExitUsage
+}
+
+// becomeReaper makes tend a child subreaper unless it is PID 1 (which reaps
+// its namespace anyway) or --no-subreaper says not to. A failure is a
+// warning: tend still reaps its own children (tini#218).
+func (s *supervisor) becomeReaper() {
+	if s.pid1 || s.cfg.NoSubreaper {
+		return
+	}
+	if err := reaper.SetSubreaper(); err != nil {
+		s.log.Warn("could not become a child subreaper; orphans will not be reaped by tend", "err", err)
+	}
+}
+
+// setPdeathsig asks the kernel to send the signal when tend's parent dies.
+// The setting belongs to the calling thread, which Run has locked (and which
+// is the main thread, see Run). If the parent died before the call, the
+// signal is raised by hand.
+func (s *supervisor) setPdeathsig() {
+	ppid := os.Getppid()
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(s.cfg.PdeathSig), 0, 0, 0); err != nil {
+		s.log.Warn("could not set the parent-death signal", "signal", signals.Name(s.cfg.PdeathSig), "err", err)
+		return
+	}
+	if os.Getppid() != ppid {
+		_ = unix.Kill(os.Getpid(), s.cfg.PdeathSig)
+	}
+}
+
+func (s *supervisor) loop(ctx context.Context) int {
+	done := ctx.Done()
+	for !s.finished() {
+		select {
+		case <-done:
+			done = nil
+			s.onSignal(unix.SIGTERM)
+		case <-s.in.Child:
+			s.reap()
+		case sig := <-s.in.Other:
+			if n, ok := sig.(syscall.Signal); ok {
+				s.onSignal(n)
+			}
+		case <-timerC(s.grace):
+			s.grace = nil
+			s.onGrace()
+		case <-timerC(s.restartT):
+			s.restartT = nil
+			s.onRestartDue()
+		case <-timerC(s.deadline):
+			s.deadline = nil
+			s.onDeadline()
+		case <-timerC(s.probe.next):
+			s.probe.next = nil
+			s.startProbe()
+		case <-timerC(s.probe.timeout):
+			s.probe.timeout = nil
+			s.onProbeTimeout()
+		case r := <-s.probeDone:
+			s.onProbeResult(r)
+		}
+	}
+	s.stopTimers()
+	status := s.lastCode
+	if s.override != 0 {
+		status = s.override
+	} else if s.cfg.Pause || !s.haveExit {
+		status = 0
+	}
+	status = finalStatus(status, s.cfg.RemapExit)
+	s.log.Info("exiting", "status", status)
+	return status
+}
+
+// finished reports whether tend may exit: no restart is coming, and the
+// main child and every other descendant are gone.
+func (s *supervisor) finished() bool {
+	return s.final && s.main == 0 && s.noChildren
+}
+
+func timerC(t *time.Timer) <-chan time.Time {
+	if t == nil {
+		return nil
+	}
+	return t.C
+}
+
+func (s *supervisor) stopTimers() {
+	for _, t := range []*time.Timer{s.grace, s.restartT, s.deadline, s.probe.next, s.probe.timeout} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+}
+
+// startMain starts the main child and delivers the signals that arrived
+// while there was none.
+func (s *supervisor) startMain() error {
+	pid, ttyErr, err := s.cmd.start()
+	if ttyErr != nil {
+		s.log.Warn("could not hand the terminal to the child; it runs in the background", "err", ttyErr)
+		s.cmd.foreground = false // do not retry on every restart
+	}
+	if err != nil {
+		return err
+	}
+	s.main, s.started, s.state, s.noChildren = pid, time.Now(), stateRunning, false
+	if s.restarts > 0 {
+		s.log.Info("started", "pid", pid, "command", s.cmd.name, "restarts", s.restarts)
+	} else {
+		s.log.Info("started", "pid", pid, "command", s.cmd.name)
+	}
+	if s.cmd.foreground {
+		s.log.Debug("handed the terminal over", "pgid", pid)
+	}
+	pending := s.pending
+	s.pending = nil
+	for _, sig := range pending {
+		s.forward(sig)
+	}
+	s.startProbing()
+	s.publish()
+	return nil
+}
+
+// reap collects every exit and dispatches each by pid.
+func (s *supervisor) reap() {
+	exits, err := reaper.Reap(s.exits[:0])
+	s.exits = exits[:0]
+	for _, e := range exits {
+		switch e.Pid {
+		case s.main:
+			s.onMainExit(e)
+		case s.probe.pid:
+			s.onProbeExit(e)
+		default:
+			s.log.Debug("reaped", "pid", e.Pid, "status", e.Code())
+		}
+	}
+	switch {
+	case err == nil:
+		s.noChildren = false
+	case errors.Is(err, unix.ECHILD):
+		s.noChildren = true
+		s.onQuiet()
+	default:
+		s.log.Error("reaping failed", "err", err)
+	}
+}
+
+// onMainExit decides between a restart and the end, then stops what the
+// child left behind, as the shutdown does, so that two generations never
+// overlap.
+func (s *supervisor) onMainExit(e reaper.Exit) {
+	code, ranFor := e.Code(), time.Since(s.started)
+	s.main = 0
+	s.log.Info("exited", "pid", e.Pid, "status", code)
+	s.stopProbing()
+	s.afterRun(code, ranFor)
+	if _, err := signalDescendants(s.pid1, unix.SIGTERM); err != nil {
+		s.log.Debug("signalling leftovers", "err", err)
+	}
+	s.armGrace()
+	s.publish()
+}
+
+// afterRun records a run's status and either schedules the next run or
+// makes this one the last.
+func (s *supervisor) afterRun(code int, ranFor time.Duration) {
+	s.lastCode, s.haveExit = code, true
+	unhealthy := s.unhealthyRestart
+	s.unhealthyRestart = false
+	if s.final || !wantRestart(s.cfg.Restart, code, unhealthy) {
+		s.final, s.state = true, stateStopping
+		return
+	}
+	s.attempt = nextAttempt(s.attempt, ranFor, s.cfg.BackoffMax)
+	if exhausted(s.attempt, s.cfg.MaxRestarts) {
+		s.log.Warn("gave up", "restarts", s.attempt-1, "status", code)
+		s.final, s.state = true, stateStopping
+		return
+	}
+	delay := backoff(s.attempt, s.cfg.BackoffMin, s.cfg.BackoffMax)
+	limit := "unlimited"
+	if s.cfg.MaxRestarts > 0 {
+		limit = strconv.Itoa(s.cfg.MaxRestarts)
+	}
+	s.log.Info("restarting", "delay", delay, "attempt", strconv.Itoa(s.attempt)+"/"+limit)
+	s.state = stateBackoff
+	s.restartDue = false
+	s.restartT = time.NewTimer(delay)
+}
+
+// onQuiet runs when no child is left at all.
+func (s *supervisor) onQuiet() {
+	if s.grace != nil {
+		s.grace.Stop()
+		s.grace = nil
+	}
+	if s.state == stateBackoff && s.restartDue {
+		s.restart()
+	}
+}
+
+// onRestartDue runs when the backoff is over; leftovers of the last run
+// must be gone before the next one starts.
+func (s *supervisor) onRestartDue() {
+	if s.state != stateBackoff {
+		return
+	}
+	s.restartDue = true
+	if s.noChildren {
+		s.restart()
+	}
+}
+
+func (s *supervisor) restart() {
+	s.restartDue = false
+	s.restarts++
+	if err := s.startMain(); err != nil {
+		code := exitCodeOf(err)
+		s.log.Error("restart failed", "err", err, "status", code)
+		s.afterRun(code, 0)
+		s.publish()
+	}
+}
+
+// onSignal rewrites and forwards one signal tend received. SIGTERM starts
+// the shutdown; SIGTERM and SIGINT end the restart loop.
+func (s *supervisor) onSignal(sig unix.Signal) {
+	to, ok := s.cfg.Rewrite.Apply(sig)
+	if !ok {
+		s.log.Debug("dropped", "signal", signals.Name(sig))
+		return
+	}
+	stop := sig == unix.SIGTERM || to == unix.SIGTERM
+	end := stop || sig == unix.SIGINT || to == unix.SIGINT
+	if s.state == statePaused {
+		if end {
+			s.log.Info("stopping", "signal", signals.Name(sig))
+			s.final, s.state = true, stateStopping
+			s.stopLeftovers()
+		}
+		return
+	}
+	if end && !s.final {
+		s.final = true
+		if s.state == stateBackoff {
+			s.log.Info("stopping", "signal", signals.Name(sig), "reason", "signal during backoff")
+			s.cancelRestart()
+			s.state = stateStopping
+			s.publish()
+			return
+		}
+	}
+	if s.main == 0 {
+		if s.state == stateBackoff && len(s.pending) < maxPending {
+			s.pending = append(s.pending, to)
+		} else {
+			s.log.Debug("no child to forward to", "signal", signals.Name(sig))
+		}
+		return
+	}
+	s.forward(to)
+	if stop {
+		if s.state != stateStopping {
+			s.log.Info("stopping", "signal", signals.Name(sig), "grace", s.cfg.Grace)
+		}
+		s.state = stateStopping
+		s.armGrace()
+		s.publish()
+	}
+}
+
+func (s *supervisor) forward(sig unix.Signal) {
+	group := s.cfg.Forward == ForwardGroup
+	if err := signals.Send(s.main, sig, group); err != nil {
+		s.log.Warn("could not forward", "signal", signals.Name(sig), "pid", s.main, "err", err)
+		return
+	}
+	if group {
+		s.log.Debug("forwarded", "signal", signals.Name(sig), "pgid", s.main)
+	} else {
+		s.log.Debug("forwarded", "signal", signals.Name(sig), "pid", s.main)
+	}
+}
+
+// stopMain stops the main child gracefully: SIGTERM (after --rewrite) to
+// the forwarding target, SIGKILL to everything at the grace.
+func (s *supervisor) stopMain() {
+	sig := unix.Signal(unix.SIGTERM)
+	if to, ok := s.cfg.Rewrite.Apply(sig); ok {
+		sig = to
+	}
+	if s.main != 0 {
+		s.forward(sig)
+	}
+	s.state = stateStopping
+	s.armGrace()
+	s.publish()
+}
+
+// stopLeftovers sends SIGTERM to every descendant and arms the grace timer.
+func (s *supervisor) stopLeftovers() {
+	if _, err := signalDescendants(s.pid1, unix.SIGTERM); err != nil {
+		s.log.Debug("signalling leftovers", "err", err)
+	}
+	s.armGrace()
+}
+
+// armGrace starts the grace period unless one is running: whatever is
+// alive when it ends gets SIGKILL.
+func (s *supervisor) armGrace() {
+	if s.grace == nil && !s.noChildren {
+		s.grace = time.NewTimer(s.cfg.Grace)
+	}
+}
+
+func (s *supervisor) onGrace() {
+	s.log.Info("grace period over; killing what is left", "grace", s.cfg.Grace)
+	if _, err := signalDescendants(s.pid1, unix.SIGKILL); err != nil {
+		s.log.Warn("could not kill leftovers", "err", err)
+	}
+}
+
+func (s *supervisor) cancelRestart() {
+	if s.restartT != nil {
+		s.restartT.Stop()
+		s.restartT = nil
+	}
+	s.restartDue = false
+}
+
+func (s *supervisor) onDeadline() {
+	s.log.Warn("deadline exceeded", "deadline", s.cfg.Deadline)
+	s.override, s.final = ExitDeadline, true
+	s.cancelRestart()
+	s.stopProbing()
+	s.stopMain()
+}
+
+// publish stores a fresh snapshot for the status endpoint.
+func (s *supervisor) publish() {
+	if s.server == nil {
+		return
+	}
+	st := &Status{
+		State:    s.state.String(),
+		PID:      s.main,
+		Restarts: s.restarts,
+		Live:     s.main != 0 && !s.probe.unhealthy,
+		Ready:    s.main != 0 && s.state == stateRunning && !s.probe.unhealthy && (s.probe.passed || !s.cfg.Health.Enabled()),
+	}
+	if s.haveExit {
+		code := s.lastCode
+		st.LastExit = &code
+	}
+	if !s.probe.lastTime.IsZero() {
+		st.ProbeTime = s.probe.lastTime
+		if s.probe.lastErr != nil {
+			st.Probe = "failed: " + s.probe.lastErr.Error()
+		} else {
+			st.Probe = "ok"
+		}
+	}
+	s.status.Store(st)
+}
