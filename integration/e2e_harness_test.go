@@ -13,7 +13,6 @@ package integration
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -97,10 +96,8 @@ func e2eProbe() string {
 	if err := e2eCheckStatic(e2eBusybox); err != nil {
 		return fmt.Sprintf("busybox-static: %v", err)
 	}
-	tend, err := e2eTendBinary()
-	if err != nil {
-		return fmt.Sprintf("tend binary: %v", err)
-	}
+	// tendBin is the harness's build (main_test.go), or TEND_TEST_BIN.
+	tend := tendBin
 	if err := e2eCheckStatic(tend); err != nil {
 		return fmt.Sprintf("tend binary: %v", err)
 	}
@@ -111,23 +108,6 @@ func e2eProbe() string {
 	}
 	e2eEnv.image = img
 	return ""
-}
-
-// e2eTendBinary finds the tend binary under test: $TEND_E2E_BINARY if set,
-// else ../bin/tend, which `make e2e` builds first.
-func e2eTendBinary() (string, error) {
-	p := os.Getenv("TEND_E2E_BINARY")
-	if p == "" {
-		p = filepath.Join("..", "bin", "tend")
-	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return "", err
-	}
-	if _, err := os.Stat(abs); err != nil {
-		return "", fmt.Errorf("%w (run `make build`, or set TEND_E2E_BINARY)", err)
-	}
-	return abs, nil
 }
 
 // e2eCheckStatic returns an error unless path is an ELF executable with no
@@ -349,18 +329,6 @@ func e2eExec(t *testing.T, stdin io.Reader, name string, args ...string) e2eResu
 	return r
 }
 
-// e2eWaitFor polls cond every 50ms until it holds or d has passed.
-func e2eWaitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // e2ePodman is a podman with storage of its own, holding one test image.
 type e2ePodman struct {
 	t      *testing.T
@@ -495,34 +463,26 @@ func (p *e2ePodman) wait(name string) int {
 	return code
 }
 
-// e2eProc is one process seen in a container's /proc.
-type e2eProc struct {
-	pid, ppid int
-	state     string
-	comm      string
-}
-
-// e2eParseStat parses the concatenated /proc/*/stat lines of a container.
+// e2eParseStat parses the concatenated /proc/*/stat lines that
+// e2eProcScript prints in a container, like readStat does for one file.
 // Lines that do not parse (a process that went away mid-read) are skipped.
-func e2eParseStat(out string) []e2eProc {
-	var procs []e2eProc
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		line := sc.Text()
-		open, closing := strings.IndexByte(line, '('), strings.LastIndexByte(line, ')')
-		if open < 0 || closing < open {
+func e2eParseStat(out string) []procStat {
+	var procs []procStat
+	for line := range strings.Lines(out) {
+		open, end := strings.IndexByte(line, '('), strings.LastIndexByte(line, ')')
+		if open < 0 || end < open {
 			continue
 		}
+		f := strings.Fields(line[end+1:])
 		pid, err := strconv.Atoi(strings.TrimSpace(line[:open]))
-		rest := strings.Fields(line[closing+1:])
-		if err != nil || len(rest) < 2 {
+		if err != nil || len(f) < 4 {
 			continue
 		}
-		ppid, err := strconv.Atoi(rest[1])
-		if err != nil {
-			continue
-		}
-		procs = append(procs, e2eProc{pid: pid, ppid: ppid, state: rest[0], comm: line[open+1 : closing]})
+		st := procStat{Pid: pid, Comm: line[open+1 : end], State: f[0][0]}
+		st.PPid, _ = strconv.Atoi(f[1])
+		st.Pgrp, _ = strconv.Atoi(f[2])
+		st.Session, _ = strconv.Atoi(f[3])
+		procs = append(procs, st)
 	}
 	return procs
 }
@@ -530,17 +490,6 @@ func e2eParseStat(out string) []e2eProc {
 // e2eProcScript prints every /proc/<pid>/stat in a container; a process that
 // exits between the glob and the read is simply missing from the output.
 const e2eProcScript = `for f in /proc/[0-9]*/stat; do cat "$f" 2>/dev/null; done`
-
-// e2eZombies returns the zombies among procs.
-func e2eZombies(procs []e2eProc) []e2eProc {
-	var z []e2eProc
-	for _, p := range procs {
-		if p.state == "Z" {
-			z = append(z, p)
-		}
-	}
-	return z
-}
 
 // e2eRunc drives runc directly, with a state root of its own.
 type e2eRunc struct {

@@ -99,8 +99,8 @@ func TestE2EPodmanOrphansReaped(t *testing.T) {
 		`for i in $(seq 40); do (sleep 0.2 &); done; (setsid sleep 0.3 &); echo app: spawned; exec tail -f /dev/null`)
 	p.waitLog(name, "app: spawned", 20*time.Second)
 
-	var procs []e2eProc
-	e2eWaitFor(t, 15*time.Second, "the orphans to exit and be reaped", func() bool {
+	var procs []procStat
+	waitFor(t, 15*time.Second, "the orphans to exit and be reaped", func() bool {
 		r := p.podman(nil, "exec", name, "sh", "-c", e2eProcScript)
 		procs = e2eParseStat(r.stdout)
 		if len(procs) == 0 {
@@ -108,16 +108,16 @@ func TestE2EPodmanOrphansReaped(t *testing.T) {
 		}
 		for _, pr := range procs {
 			// Zombies and live orphans both still count: wait for neither.
-			if pr.comm == "sleep" && pr.ppid == 1 {
+			if pr.Comm == "sleep" && pr.PPid == 1 {
 				return false
 			}
 		}
-		return len(e2eZombies(procs)) == 0
+		return len(zombies(procs)) == 0
 	})
 	var haveTend, haveApp bool
 	for _, pr := range procs {
-		haveTend = haveTend || (pr.pid == 1 && pr.comm == "tend")
-		haveApp = haveApp || (pr.comm == "tail" && pr.ppid == 1)
+		haveTend = haveTend || (pr.Pid == 1 && pr.Comm == "tend")
+		haveApp = haveApp || (pr.Comm == "tail" && pr.PPid == 1)
 	}
 	if !haveTend {
 		t.Errorf("PID 1 is not tend: %+v", procs)
@@ -303,7 +303,7 @@ func TestE2EPodmanInitPath(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("status %d; want 0\n%s", r.code, r)
 		}
-		if z := e2eZombies(e2eParseStat(r.stdout)); len(z) > 0 {
+		if z := zombies(e2eParseStat(r.stdout)); len(z) > 0 {
 			t.Errorf("zombies under tend as --init: %+v\n%s", z, r)
 		}
 	})

@@ -66,27 +66,27 @@ func TestE2ERuncDetached(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("runc run --detach: %v\n%s", err, readOut())
 	}
-	e2eWaitFor(t, 20*time.Second, `"app: ready"`, func() bool { return strings.Contains(readOut(), "app: ready") })
+	waitFor(t, 20*time.Second, `"app: ready"`, func() bool { return strings.Contains(readOut(), "app: ready") })
 
-	var procs []e2eProc
-	e2eWaitFor(t, 15*time.Second, "the orphans to exit and be reaped", func() bool {
+	var procs []procStat
+	waitFor(t, 15*time.Second, "the orphans to exit and be reaped", func() bool {
 		r := rc.runc(nil, "exec", id, "sh", "-c", e2eProcScript)
 		procs = e2eParseStat(r.stdout)
 		if len(procs) == 0 {
 			t.Fatalf("runc exec: no processes read:\n%s", r)
 		}
 		for _, pr := range procs {
-			if pr.comm == "sleep" && pr.ppid == 1 {
+			if pr.Comm == "sleep" && pr.PPid == 1 {
 				return false
 			}
 		}
-		return len(e2eZombies(procs)) == 0
+		return len(zombies(procs)) == 0
 	})
 
 	if r := rc.runc(nil, "kill", id, "TERM"); r.code != 0 {
 		t.Fatalf("runc kill TERM: %s", r)
 	}
-	e2eWaitFor(t, 10*time.Second, "the container to stop", func() bool { return rc.status(id) == "stopped" })
+	waitFor(t, 10*time.Second, "the container to stop", func() bool { return rc.status(id) == "stopped" })
 	if got := readOut(); !strings.Contains(got, "app: shutting down") {
 		t.Errorf("no shutdown line from the app:\n%s", got)
 	}

@@ -99,7 +99,7 @@ func TestE2EPodmanTerminalCtrlC(t *testing.T) {
 	}()
 	waitTerm := func(s string) {
 		t.Helper()
-		e2eWaitFor(t, 20*time.Second, fmt.Sprintf("%q on the terminal (so far: %q)", s, term.String()),
+		waitFor(t, 20*time.Second, fmt.Sprintf("%q on the terminal (so far: %q)", s, term.String()),
 			func() bool { return bytes.Contains([]byte(term.String()), []byte(s)) })
 	}
 
