@@ -2,6 +2,8 @@ package supervise
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"strconv"
 
@@ -33,21 +35,67 @@ func signalDescendants(pid1 bool, sig unix.Signal) (int, error) {
 	return len(pids), first
 }
 
-// descendants lists the pids whose chain of parents under /proc leads to
-// root, root excluded.
+// descendants lists the pids whose chain of parents leads to root, root
+// excluded. It follows /proc/PID/task/TID/children (one small file per
+// process), and scans every /proc/PID/stat only where the kernel lacks
+// those files.
 func descendants(root int) []int {
+	var out []int
+	queue := []int{root}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		kids, ok := children(p)
+		if !ok {
+			return descendantsByScan(root)
+		}
+		out = append(out, kids...)
+		queue = append(queue, kids...)
+	}
+	return out
+}
+
+// children reads the children of every thread of pid; false means the
+// kernel has no children files (CONFIG_PROC_CHILDREN unset). A process that
+// is gone has no children.
+func children(pid int) ([]int, bool) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, true
+	}
+	var out []int
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/children")
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, serr := os.Stat(dir + "/" + t.Name()); serr == nil {
+				return nil, false
+			}
+			continue
+		}
+		for _, f := range bytes.Fields(b) {
+			if n, err := strconv.Atoi(string(f)); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out, true
+}
+
+// descendantsByScan builds the process tree from every /proc/PID/stat.
+func descendantsByScan(root int) []int {
 	dir, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
-	children := make(map[int][]int)
+	kids := make(map[int][]int)
 	for _, e := range dir {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
 		if ppid, ok := readPPid(pid); ok {
-			children[ppid] = append(children[ppid], pid)
+			kids[ppid] = append(kids[ppid], pid)
 		}
 	}
 	var out []int
@@ -55,10 +103,8 @@ func descendants(root int) []int {
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		for _, c := range children[p] {
-			out = append(out, c)
-			queue = append(queue, c)
-		}
+		out = append(out, kids[p]...)
+		queue = append(queue, kids[p]...)
 	}
 	return out
 }

@@ -279,10 +279,20 @@ func (s *supervisor) startMain() error {
 	return nil
 }
 
-// reap collects every exit and dispatches each by pid.
+// reap collects every exit and dispatches each by pid. Whether any child
+// is left is known before the dispatch, so that an exit with nothing left
+// behind costs no search for leftovers.
 func (s *supervisor) reap() {
 	exits, err := reaper.Reap(s.exits[:0])
 	s.exits = exits[:0]
+	switch {
+	case err == nil:
+		s.noChildren = false
+	case errors.Is(err, unix.ECHILD):
+		s.noChildren = true
+	default:
+		s.log.Error("reaping failed", "err", err)
+	}
 	for _, e := range exits {
 		switch e.Pid {
 		case s.main:
@@ -293,14 +303,8 @@ func (s *supervisor) reap() {
 			s.log.Debug("reaped", "pid", e.Pid, "status", e.Code())
 		}
 	}
-	switch {
-	case err == nil:
-		s.noChildren = false
-	case errors.Is(err, unix.ECHILD):
-		s.noChildren = true
+	if s.noChildren {
 		s.onQuiet()
-	default:
-		s.log.Error("reaping failed", "err", err)
 	}
 }
 
@@ -313,10 +317,9 @@ func (s *supervisor) onMainExit(e reaper.Exit) {
 	s.log.Info("exited", "pid", e.Pid, "status", code)
 	s.stopProbing()
 	s.afterRun(code, ranFor)
-	if _, err := signalDescendants(s.pid1, unix.SIGTERM); err != nil {
-		s.log.Debug("signalling leftovers", "err", err)
+	if !s.noChildren {
+		s.stopLeftovers()
 	}
-	s.armGrace()
 	s.publish()
 }
 
@@ -458,8 +461,12 @@ func (s *supervisor) stopMain() {
 
 // stopLeftovers sends SIGTERM to every descendant and arms the grace timer.
 func (s *supervisor) stopLeftovers() {
-	if _, err := signalDescendants(s.pid1, unix.SIGTERM); err != nil {
+	n, err := signalDescendants(s.pid1, unix.SIGTERM)
+	if err != nil {
 		s.log.Debug("signalling leftovers", "err", err)
+	}
+	if n != 0 {
+		s.log.Info("stopping leftovers", "signal", "SIGTERM", "grace", s.cfg.Grace)
 	}
 	s.armGrace()
 }
