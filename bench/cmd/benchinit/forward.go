@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// measureForward is metric 5: SIGUSR1 sent to the init (PID 1 of a new PID
+// namespace) must reach benchchild echo, which answers with one byte on its
+// stdout; the same signal sent to the child directly is the floor. The two
+// paths alternate, b.rtts round trips each, one round trip at a time, so no
+// signal can coalesce with another.
+func (b *bench) measureForward() {
+	m50 := b.res.metric("fwd-p50", "signal round trip through the init, p50", "µs")
+	m99 := b.res.metric("fwd-p99", "signal round trip through the init, p99", "µs")
+	o50 := b.res.metric("fwd-over-p50", "forwarding overhead, p50 (through the init minus direct)", "µs")
+	o99 := b.res.metric("fwd-over-p99", "forwarding overhead, p99 (through the init minus direct)", "µs")
+	m50.Floor, m99.Floor = "child signalled directly", "child signalled directly"
+	m50.Chart, m99.Chart = false, false
+	for r := range b.rounds {
+		var d50s, d99s []float64
+		for j := range b.subs {
+			s := b.subs[(j+r)%len(b.subs)]
+			via, direct, err := b.forwardSession(s)
+			if err != nil {
+				for _, m := range []*Metric{m50, m99, o50, o99} {
+					m.fail(s.name, fmt.Sprintf("round %d: %v", r+1, err))
+				}
+				b.progress("forward %s round %d: %v", s.name, r+1, err)
+				continue
+			}
+			v50, v99 := quantile(via, .50), quantile(via, .99)
+			d50, d99 := quantile(direct, .50), quantile(direct, .99)
+			m50.add(s.name, v50)
+			m99.add(s.name, v99)
+			d50s, d99s = append(d50s, d50), append(d99s, d99)
+			o50.add(s.name, v50-d50)
+			o99.add(s.name, v99-d99)
+		}
+		if len(d50s) > 0 { // the floor of the round: the median session's direct figures
+			m50.add(floor, quantile(d50s, .5))
+			m99.add(floor, quantile(d99s, .5))
+		}
+		b.progress("forward round %d/%d done", r+1, b.rounds)
+	}
+}
+
+func (b *bench) forwardSession(s subject) (via, direct []float64, err error) {
+	p, err := spawn(s.argv(b.child, "echo"), true, true, filepath.Join(b.tmp, s.name+"-echo.err"))
+	if err != nil {
+		return nil, nil, err
+	}
+	b.track(p)
+	defer b.untrack(p)
+	defer p.kill()
+	buf := make([]byte, 1)
+	read := func(d time.Duration) (byte, error) {
+		if err := p.stdout.SetReadDeadline(time.Now().Add(d)); err != nil {
+			return 0, err
+		}
+		if _, err := p.stdout.Read(buf); err != nil {
+			return 0, err
+		}
+		return buf[0], nil
+	}
+	if c, err := read(10 * time.Second); err != nil || c != 'r' {
+		return nil, nil, fmt.Errorf("child not ready: %q %v (stderr: %s)", c, err, p.stderr())
+	}
+	kids, err := childrenOf(p.pid)
+	if err != nil || len(kids) != 1 {
+		return nil, nil, fmt.Errorf("init has children %v (%v), want exactly one", kids, err)
+	}
+	child := kids[0]
+	trip := func(pid int) (float64, error) {
+		t0 := time.Now()
+		if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+			return 0, err
+		}
+		c, err := read(2 * time.Second)
+		d := time.Since(t0)
+		if err != nil {
+			return 0, fmt.Errorf("signal not answered: %w", err)
+		}
+		if c != 'u' {
+			return 0, fmt.Errorf("child answered %q, want 'u'", c)
+		}
+		return float64(d) / 1e3, nil
+	}
+	for i := range 50 + b.rtts { // the first 50 of each warm up
+		order := []int{p.pid, child}
+		if i%2 == 1 {
+			order = []int{child, p.pid}
+		}
+		for _, pid := range order {
+			d, err := trip(pid)
+			if err != nil {
+				return nil, nil, fmt.Errorf("round trip %d: %w", i+1, err)
+			}
+			if i < 50 {
+				continue
+			}
+			if pid == child {
+				direct = append(direct, d)
+			} else {
+				via = append(via, d)
+			}
+		}
+	}
+	p.stdin.Close()
+	p.stdin = nil
+	if err := p.wait(5 * time.Second); err != nil {
+		return nil, nil, err
+	}
+	if len(via) != b.rtts || len(direct) != b.rtts {
+		return nil, nil, fmt.Errorf("%d/%d answers, want %d", len(via), len(direct), b.rtts)
+	}
+	return via, direct, nil
+}

@@ -1,0 +1,3 @@
+module github.com/tend-init/tend/bench
+
+go 1.26
