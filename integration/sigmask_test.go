@@ -1,0 +1,121 @@
+//go:build linux
+
+package integration
+
+// The child starts with no blocked signals and default dispositions, whatever
+// tend's parent left blocked or ignored (golang/go#21078).
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+var (
+	// maskBlock and maskIgnore are what tend's parent blocks and ignores.
+	maskBlock  = []unix.Signal{unix.SIGUSR1, unix.SIGINT, unix.SIGTERM}
+	maskIgnore = []unix.Signal{unix.SIGQUIT, unix.SIGPIPE, unix.SIGTERM}
+)
+
+// sigMaskOf is the /proc/<pid>/status bitmask of sigs.
+func sigMaskOf(sigs []unix.Signal) uint64 {
+	var m uint64
+	for _, s := range sigs {
+		m |= 1 << (uint(s) - 1)
+	}
+	return m
+}
+
+// parseSigLines parses the SigBlk and SigIgn lines of /proc/<pid>/status.
+func parseSigLines(t *testing.T, out string) (blk, ign uint64) {
+	t.Helper()
+	found := 0
+	for line := range strings.Lines(out) {
+		key, val, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(val), 16, 64)
+		if err != nil {
+			continue
+		}
+		switch key {
+		case "SigBlk":
+			blk, found = n, found+1
+		case "SigIgn":
+			ign, found = n, found+1
+		}
+	}
+	if found != 2 {
+		t.Fatalf("no SigBlk and SigIgn lines in %q", out)
+	}
+	return blk, ign
+}
+
+// sigStatusArgv makes a C program (grep, not a Go helper: the Go runtime
+// replaces inherited SIG_IGN dispositions with its own handlers) print its
+// own SigBlk and SigIgn.
+var sigStatusArgv = []string{"grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"}
+
+// TestSignalMaskControl proves the set-up: the harness's exec role, run
+// without tend, does hand its child the blocked and ignored signals.
+func TestSignalMaskControl(t *testing.T) {
+	t.Parallel()
+	grep, err := exec.LookPath("grep")
+	if err != nil {
+		t.Skip("no grep")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), exitTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, testBin, append([]string{grep}, sigStatusArgv[1:]...)...)
+	cmd.Env = append(tendEnv(nil), roleEnv+"=exec",
+		sigBlockEnv+"="+formatSigList(maskBlock), sigIgnoreEnv+"="+formatSigList(maskIgnore))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("exec role: %v", err)
+	}
+	blk, ign := parseSigLines(t, string(out))
+	if want := sigMaskOf(maskBlock); blk&want != want {
+		t.Errorf("control: SigBlk = %#x; want the bits %#x set", blk, want)
+	}
+	if want := sigMaskOf(maskIgnore); ign&want != want {
+		t.Errorf("control: SigIgn = %#x; want the bits %#x set", ign, want)
+	}
+}
+
+// TestSignalMaskReset: tend's parent blocks USR1, INT and TERM and ignores
+// QUIT, PIPE and TERM before it execs tend; the child must see SigBlk and
+// SigIgn all zeros.
+func TestSignalMaskReset(t *testing.T) {
+	t.Parallel()
+	for _, pid1 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pid1=%v", pid1), func(t *testing.T) {
+			t.Parallel()
+			opts := runOpts{SigBlock: maskBlock, SigIgnore: maskIgnore}
+			p := startEither(t, pid1, opts, sigStatusArgv...)
+			p.waitStatus(exitTimeout, 0)
+			blk, ign := parseSigLines(t, p.stdout.String())
+			if blk != 0 || ign != 0 {
+				t.Errorf("child's SigBlk = %#x, SigIgn = %#x; want 0 and 0", blk, ign)
+			}
+		})
+	}
+}
+
+// TestSignalMaskResetPlain: with a clean parent, the child's mask and
+// dispositions are clean too (tend adds nothing of its own, such as an
+// ignored SIGTTOU or a blocked SIGTSTP).
+func TestSignalMaskResetPlain(t *testing.T) {
+	t.Parallel()
+	p := startPID1(t, runOpts{}, sigStatusArgv...)
+	p.waitStatus(exitTimeout, 0)
+	blk, ign := parseSigLines(t, p.stdout.String())
+	if blk != 0 || ign != 0 {
+		t.Errorf("child's SigBlk = %#x, SigIgn = %#x; want 0 and 0", blk, ign)
+	}
+}
