@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -26,6 +27,9 @@ variable shown after it; an option on the command line beats the variable.`
 // run parses args, supervises the command and returns tend's exit status.
 // It prints at most one error line, "tend: ...", on stderr.
 func run(args []string, in signals.Incoming) int {
+	if argv, ok := plainCommand(args, os.Environ()); ok {
+		return runPlain(argv, in)
+	}
 	status := 0
 	app := newApp(in, &status)
 	if err := app.Run(args); err != nil {
@@ -63,30 +67,88 @@ func newApp(in signals.Incoming, status *int) *cli.App {
 		// would print it and call os.Exit inside Run.
 		ExitErrHandler: func(*cli.Context, error) {},
 		Action: func(c *cli.Context) error {
-			cfg, log, sink, err := configure(c)
+			cfg, log, err := configure(c)
 			if err != nil {
 				return err
 			}
-			cfg.Signals = &in
-			st, err := supervise.Run(context.Background(), cfg, log)
-			sink.Flush(time.Second)
-			if err != nil {
-				return err
-			}
+			st, err := execute(cfg, in, log)
 			*status = st
-			return nil
+			return err
 		},
 	}
 }
 
+// execute runs the supervisor and flushes tend's log before returning.
+func execute(cfg supervise.Config, in signals.Incoming, log *slog.Logger) (int, error) {
+	cfg.Signals = &in
+	status, err := supervise.Run(context.Background(), cfg, log)
+	cfg.Log.Flush(time.Second)
+	return status, err
+}
+
+// newLogger sets up tend's stderr logging.
+func newLogger(format string, level slog.Level) (*slog.Logger, *supervise.LogSink, error) {
+	var h func(*supervise.LogSink) slog.Handler
+	switch format {
+	case "text":
+		h = func(w *supervise.LogSink) slog.Handler { return supervise.NewTextHandler(w, level) }
+	case "json":
+		h = func(w *supervise.LogSink) slog.Handler {
+			return slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
+		}
+	default:
+		return nil, nil, optErr(fLogFormat, "want text or json, got %q", format)
+	}
+	sink := supervise.NewLogSink(2)
+	return slog.New(h(sink)), sink, nil
+}
+
+// plainCommand recognises the common start, "tend [--] COMMAND [ARG...]"
+// with no option and no TEND_* variable (ENTRYPOINT ["/tend", "--"], and
+// docker run --init): then every option has its default, and tend skips
+// building the command-line parser, which costs more than the rest of its
+// start-up (about 3,500 allocations).
+func plainCommand(args, environ []string) ([]string, bool) {
+	if len(args) < 2 {
+		return nil, false
+	}
+	argv := args[1:]
+	if argv[0] == "--" {
+		argv = argv[1:]
+	}
+	if len(argv) == 0 || strings.HasPrefix(argv[0], "-") {
+		return nil, false
+	}
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, "TEND_") {
+			return nil, false
+		}
+	}
+	return argv, true
+}
+
+// runPlain supervises argv with every option at its default.
+func runPlain(argv []string, in signals.Incoming) int {
+	cfg := supervise.Defaults()
+	cfg.Argv = argv
+	log, sink, _ := newLogger("text", slog.LevelInfo)
+	cfg.Log = sink
+	status, err := execute(cfg, in, log)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tend: "+err.Error())
+		return exitCode(err)
+	}
+	return status
+}
+
 // configure reads every option into a supervise.Config and sets up logging.
-func configure(c *cli.Context) (supervise.Config, *slog.Logger, *supervise.LogSink, error) {
+func configure(c *cli.Context) (supervise.Config, *slog.Logger, error) {
 	cfg, err := parseConfig(c)
 	if err != nil {
-		return cfg, nil, nil, err
+		return cfg, nil, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return cfg, nil, nil, err
+		return cfg, nil, err
 	}
 	level := slog.LevelInfo
 	switch {
@@ -95,16 +157,10 @@ func configure(c *cli.Context) (supervise.Config, *slog.Logger, *supervise.LogSi
 	case c.Bool(fVerbose):
 		level = slog.LevelDebug
 	}
-	sink := supervise.NewLogSink(2)
-	var h slog.Handler
-	switch f := c.String(fLogFormat); f {
-	case "text":
-		h = supervise.NewTextHandler(sink, level)
-	case "json":
-		h = slog.NewJSONHandler(sink, &slog.HandlerOptions{Level: level})
-	default:
-		return cfg, nil, nil, optErr(fLogFormat, "want text or json, got %q", f)
+	log, sink, err := newLogger(c.String(fLogFormat), level)
+	if err != nil {
+		return cfg, nil, err
 	}
 	cfg.Log = sink
-	return cfg, slog.New(h), sink, nil
+	return cfg, log, nil
 }
