@@ -44,13 +44,17 @@ func (b *bench) measureStorm() {
 		mTime = append(mTime, b.res.metric(fmt.Sprintf("reap-%d", n), fmt.Sprintf("reaping %d orphans as PID 1: time until no zombie is left", n), "ms"))
 		r := b.res.metric(fmt.Sprintf("reap-rate-%d", n), fmt.Sprintf("reaping %d orphans: zombies reaped per second", n), "reaps/s")
 		r.Higher = true
+		r.Chart = false // the same figure as the time, inverted
 		mRate = append(mRate, r)
 	}
-	mCPU := b.res.metric("cpu-reap", fmt.Sprintf("init CPU time per 10,000 reaps (%d-orphan storm)", last), "ms")
+	var mCPU []*Metric
+	for _, n := range b.orphans {
+		mCPU = append(mCPU, b.res.metric(fmt.Sprintf("cpu-reap-%d", n), fmt.Sprintf("init CPU time per 10,000 reaps, %d-orphan storm", n), "ms"))
+	}
 
 	cg, err := newPidsCgroup(fmt.Sprintf("tend-bench-%d", os.Getpid()))
 	if err != nil {
-		for _, m := range append([]*Metric{mSteady, mPeak, mAfter, mPeakAfter, mCPU}, append(mTime, mRate...)...) {
+		for _, m := range append(append([]*Metric{mSteady, mPeak, mAfter, mPeakAfter}, mCPU...), append(mTime, mRate...)...) {
 			m.Skip = "no pids cgroup to count zombies: " + err.Error()
 		}
 		b.notef("storm metrics skipped: %v", err)
@@ -68,9 +72,9 @@ func (b *bench) measureStorm() {
 	}
 }
 
-func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, mAfter, mPeakAfter *Metric, mTime, mRate []*Metric, mCPU *Metric) (err error) {
+func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, mAfter, mPeakAfter *Metric, mTime, mRate, mCPU []*Metric) (err error) {
 	round := fmt.Sprintf("round %d", r+1)
-	all := append([]*Metric{mSteady, mPeak, mAfter, mPeakAfter, mCPU}, append(mTime, mRate...)...)
+	all := append(append([]*Metric{mSteady, mPeak, mAfter, mPeakAfter}, mCPU...), append(mTime, mRate...)...)
 	defer func() {
 		if err != nil {
 			for _, m := range all { // figures are recorded only when every check passed
@@ -170,7 +174,7 @@ func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, m
 	for i, g := range got {
 		mTime[i].add(s.name, g.ms)
 		mRate[i].add(s.name, g.rate)
+		mCPU[i].add(s.name, g.cpu10k)
 	}
-	mCPU.add(s.name, got[len(got)-1].cpu10k)
 	return nil
 }
