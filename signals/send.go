@@ -22,6 +22,12 @@ func Send(pid int, sig unix.Signal, group bool) error {
 		target = -pid
 	}
 	err := unix.Kill(target, sig)
+	if group && errors.Is(err, unix.ESRCH) {
+		// The leader left its group (it called setsid or setpgid), so
+		// the group may be empty while the process lives: signal it alone.
+		target = pid
+		err = unix.Kill(pid, sig)
+	}
 	if err == nil || errors.Is(err, unix.ESRCH) {
 		return nil
 	}
