@@ -91,7 +91,7 @@ func Parse(s string) (unix.Signal, error) {
 		}
 		return unix.Signal(n), nil
 	}
-	up := strings.ToUpper(s)
+	up := strings.Map(asciiUpper, s) // not ToUpper: it maps "ſ" (U+017F) to "S"
 	up = strings.TrimPrefix(up, "SIG")
 	for n, name := range names {
 		if name != "" && name == up {
@@ -105,6 +105,15 @@ func Parse(s string) (unix.Signal, error) {
 		return sig, nil
 	}
 	return 0, fmt.Errorf("invalid signal %q: unknown name", s)
+}
+
+// asciiUpper upper-cases ASCII letters only, so that no other script's
+// letter can spell a signal name.
+func asciiUpper(r rune) rune {
+	if r >= 'a' && r <= 'z' {
+		return r - 'a' + 'A'
+	}
+	return r
 }
 
 // parseRealtime reads RTMIN, RTMIN+n, RTMAX and RTMAX-n (prefix already
