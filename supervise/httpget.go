@@ -299,10 +299,9 @@ func readStatusCode(r io.Reader) (int, error) {
 func parseStatusLine(line []byte) (int, error) {
 	const proto = "HTTP/1."
 	bad := func(why string) (int, error) {
-		const max = 64
 		shown := line
-		if len(shown) > max {
-			shown = shown[:max]
+		if len(shown) > 64 {
+			shown = shown[:64]
 		}
 		return 0, fmt.Errorf("malformed status line %q: %s", shown, why)
 	}

@@ -1,0 +1,440 @@
+package supervise
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The --status-addr server is built on package net, not net/http, for the
+// same reason as the HTTP probe (issue 3, "Size"): two routes, GET and HEAD,
+// one request per connection.
+
+const (
+	// maxRequestHead bounds the request line and header fields together.
+	maxRequestHead = 4 << 10
+	// maxStatusConns bounds the connections served at once; more are
+	// closed as soon as they are accepted.
+	maxStatusConns = 16
+	// statusReadTimeout bounds the time a client has to send its request
+	// head, statusWriteTimeout the time to take the response.
+	statusReadTimeout  = 5 * time.Second
+	statusWriteTimeout = 5 * time.Second
+)
+
+// Status is one snapshot of the supervisor's state, as the status endpoint
+// serves it in JSON. The event loop publishes a fresh *Status on each change
+// and never modifies one after publishing it; [StatusServer] only reads it.
+type Status struct {
+	State     string    `json:"state"`                    // the loop's state: starting, running, backoff, stopping, done
+	PID       int       `json:"pid"`                      // the main child, 0 when none runs
+	Restarts  int       `json:"restarts"`                 // restarts so far
+	LastExit  *int      `json:"last_exit"`                // exit status of the last run, null before the first exit
+	Probe     string    `json:"last_probe,omitempty"`     // "ok" or "failed: <err>"
+	ProbeTime time.Time `json:"last_probe_time,omitzero"` // when the last probe finished
+	Live      bool      `json:"live"`                     // /healthz answers 200
+	Ready     bool      `json:"ready"`                    // /readyz answers 200
+}
+
+// StatusServer serves --status-addr: GET or HEAD /healthz (200 if the
+// current [Status] is Live, else 503) and /readyz (200 if Ready, else 503),
+// each with the Status as a JSON body. It speaks a strict subset of
+// HTTP/1.1: one request per connection (Connection: close), a request head
+// of at most 4 KiB read within 5s, no request body.
+type StatusServer struct {
+	ln           net.Listener
+	current      func() *Status
+	logf         func(msg string, args ...any)
+	readTimeout  time.Duration
+	writeTimeout time.Duration
+	slots        chan struct{} // one token per connection being served
+	stop         chan struct{} // closed by Close
+	done         chan struct{} // closed when the accept loop returns
+	closeOnce    sync.Once
+	closeErr     error
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{} // being served; closed by Close
+	wg    sync.WaitGroup        // one per connection goroutine
+}
+
+// ListenStatus listens on addr (host:port, as for [net.Listen] "tcp") at
+// once, so that Run can report a bind error as a usage error before the
+// child starts, and serves the status endpoint from one accept goroutine
+// until [StatusServer.Close]. current returns the latest Status (nil before
+// the first is published: then the endpoint answers 503 with state
+// "starting"); it must be safe to call from other goroutines, as an
+// [sync/atomic.Pointer] Load is. logf, if not nil, receives accept errors
+// and rejected requests (Run passes a debug logger).
+func ListenStatus(addr string, current func() *Status, logf func(msg string, args ...any)) (*StatusServer, error) {
+	return listenStatus(addr, current, logf, statusReadTimeout, statusWriteTimeout)
+}
+
+func listenStatus(addr string, current func() *Status, logf func(msg string, args ...any), readTimeout, writeTimeout time.Duration) (*StatusServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		// A bind error names the address ("listen tcp ADDR: bind: address
+		// already in use"); a lookup error does not ("listen tcp: lookup
+		// tcp/x: unknown port").
+		if !strings.Contains(err.Error(), addr) {
+			err = fmt.Errorf("listen %q: %w", addr, err)
+		}
+		return nil, err
+	}
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	s := &StatusServer{
+		ln:           ln,
+		current:      current,
+		logf:         logf,
+		readTimeout:  readTimeout,
+		writeTimeout: writeTimeout,
+		slots:        make(chan struct{}, maxStatusConns),
+		stop:         make(chan struct{}),
+		done:         make(chan struct{}),
+		conns:        make(map[net.Conn]struct{}),
+	}
+	go s.serve()
+	return s, nil
+}
+
+// Addr returns the address the server listens on, with the port the kernel
+// chose when addr asked for port 0.
+func (s *StatusServer) Addr() net.Addr {
+	return s.ln.Addr()
+}
+
+// Close stops accepting, closes the connections being served and returns
+// once the accept goroutine and every connection goroutine have returned.
+// It returns the listener's close error; later calls return the same.
+func (s *StatusServer) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.closeErr = s.ln.Close()
+		<-s.done
+		s.mu.Lock()
+		for c := range s.conns {
+			_ = c.Close()
+		}
+		s.mu.Unlock()
+		s.wg.Wait()
+	})
+	return s.closeErr
+}
+
+// serve is the accept loop. It owns the slots: a connection is served only
+// if a slot is free, so a flood costs at most maxStatusConns goroutines.
+func (s *StatusServer) serve() {
+	defer close(s.done)
+	var delay time.Duration
+	for {
+		conn, err := s.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// EMFILE, ENFILE, ENOBUFS: retry later rather than spin, as
+			// net/http's Server.Serve does.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.logf("status accept failed", "error", err, "delay", delay)
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-s.stop:
+				t.Stop()
+				return
+			}
+			continue
+		}
+		delay = 0
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			s.logf("status connection dropped", "remote", conn.RemoteAddr().String(), "reason", "too many connections")
+			_ = conn.Close()
+			continue
+		}
+		s.mu.Lock()
+		s.conns[conn] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go s.handle(conn)
+	}
+}
+
+// handle serves one request on conn and closes it.
+func (s *StatusServer) handle(conn net.Conn) {
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, conn)
+		s.mu.Unlock()
+		_ = conn.Close()
+		<-s.slots
+		s.wg.Done()
+	}()
+	_ = conn.SetReadDeadline(time.Now().Add(s.readTimeout))
+	method, target, err := parseRequestHead(bufio.NewReaderSize(conn, 1024), maxRequestHead)
+	var code int
+	var header string
+	var body []byte
+	switch {
+	case errors.Is(err, errRequestHeadTooLarge):
+		code, body = 431, []byte("request head too large\n")
+	case errors.Is(err, errBadRequest):
+		code, body = 400, []byte("bad request\n")
+	case err != nil:
+		return // timeout, reset or EOF: nobody is waiting for an answer
+	default:
+		code, header, body = s.route(method, target)
+	}
+	if err != nil {
+		s.logf("status request rejected", "remote", conn.RemoteAddr().String(), "status", code, "error", err)
+	}
+	_ = conn.SetWriteDeadline(time.Now().Add(s.writeTimeout))
+	if _, err := conn.Write(response(code, header, body, method == "HEAD")); err != nil {
+		s.logf("status response not sent", "remote", conn.RemoteAddr().String(), "error", err)
+		return
+	}
+	if err != nil {
+		drain(conn)
+	}
+}
+
+// drain is for a rejected request whose rest is still unread. Closing a
+// socket with unread input makes the kernel send RST, and an RST can
+// destroy the response before the client reads it (RFC 9112 section 9.6);
+// so send FIN, then discard input for a short, bounded while, as net/http
+// does after a 431.
+func drain(conn net.Conn) {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+	_, _ = io.CopyN(io.Discard, conn, 256<<10)
+}
+
+// route answers a well-formed request. The query is ignored; an
+// absolute-form target ("http://host/healthz") routes on its path.
+func (s *StatusServer) route(method, target string) (code int, header string, body []byte) {
+	path, _, _ := strings.Cut(target, "?")
+	for _, scheme := range []string{"http://", "https://"} {
+		if len(path) >= len(scheme) && strings.EqualFold(path[:len(scheme)], scheme) {
+			path = path[len(scheme):]
+			if i := strings.IndexByte(path, '/'); i >= 0 {
+				path = path[i:]
+			} else {
+				path = "/"
+			}
+		}
+	}
+	if path != "/healthz" && path != "/readyz" {
+		return 404, "", []byte("not found\n")
+	}
+	if method != "GET" && method != "HEAD" {
+		return 405, "Allow: GET, HEAD\r\n", []byte("method not allowed\n")
+	}
+	st := s.current()
+	if st == nil {
+		st = &Status{State: "starting"}
+	}
+	body, err := json.Marshal(st)
+	if err != nil {
+		// Only a ProbeTime outside years 0-9999 can fail.
+		s.logf("status encoding failed", "error", err)
+		return 500, "", []byte("internal error\n")
+	}
+	ok := st.Live
+	if path == "/readyz" {
+		ok = st.Ready
+	}
+	code = 200
+	if !ok {
+		code = 503
+	}
+	return code, "Content-Type: application/json\r\n", append(body, '\n')
+}
+
+// response renders a complete HTTP/1.1 response. header holds extra fields,
+// each ending in CRLF; a text/plain Content-Type is added when it has none.
+// A response to HEAD has the Content-Length of the body it leaves out.
+func response(code int, header string, body []byte, head bool) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", code, statusText(code))
+	b.WriteString(header)
+	if !strings.Contains(header, "Content-Type:") {
+		b.WriteString("Content-Type: text/plain; charset=utf-8\r\n")
+	}
+	b.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n")
+	b.WriteString("Cache-Control: no-store\r\nConnection: close\r\n\r\n")
+	if !head {
+		b.Write(body)
+	}
+	return b.Bytes()
+}
+
+func statusText(code int) string {
+	switch code {
+	case 200:
+		return "OK"
+	case 400:
+		return "Bad Request"
+	case 404:
+		return "Not Found"
+	case 405:
+		return "Method Not Allowed"
+	case 431:
+		return "Request Header Fields Too Large"
+	case 503:
+		return "Service Unavailable"
+	default:
+		return "Internal Server Error"
+	}
+}
+
+var (
+	// errBadRequest is the cause of every malformed request head (400).
+	errBadRequest = errors.New("malformed request")
+	// errRequestHeadTooLarge is the cause when the head exceeds its bound (431).
+	errRequestHeadTooLarge = errors.New("request head too large")
+)
+
+// parseRequestHead reads an HTTP/1.x request head (RFC 9112) from r: the
+// request line, then header fields up to the empty line, reading at most
+// limit bytes. Lines end in CRLF or LF; a bare CR elsewhere, obsolete line
+// folding, a space before a field's colon, a control byte, or an HTTP/1.1
+// request without exactly one Host field is errBadRequest; more than limit
+// bytes is errRequestHeadTooLarge; a read error is returned as is (EOF
+// before the first byte, else io.ErrUnexpectedEOF). Leading empty
+// lines are skipped. It returns the method and the request-target (origin
+// form "/path?query", absolute form, or "*"); the fields are checked and
+// dropped, and any body is left unread.
+func parseRequestHead(r *bufio.Reader, limit int) (method, target string, err error) {
+	n := 0 // bytes read
+	readLine := func() ([]byte, error) {
+		var line []byte
+		for {
+			frag, err := r.ReadSlice('\n')
+			n += len(frag)
+			if n > limit {
+				return nil, fmt.Errorf("%w: more than %d bytes", errRequestHeadTooLarge, limit)
+			}
+			line = append(line, frag...)
+			if err == nil {
+				break
+			}
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
+			}
+			if errors.Is(err, io.EOF) && n > 0 {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		line = line[:len(line)-1]
+		if k := len(line); k > 0 && line[k-1] == '\r' {
+			line = line[:k-1]
+		}
+		if bytes.IndexByte(line, '\r') >= 0 {
+			return nil, fmt.Errorf("%w: bare CR", errBadRequest)
+		}
+		return line, nil
+	}
+
+	var line []byte
+	for len(line) == 0 {
+		if line, err = readLine(); err != nil {
+			return "", "", err
+		}
+	}
+	m, rest, ok1 := bytes.Cut(line, []byte(" "))
+	t, proto, ok2 := bytes.Cut(rest, []byte(" "))
+	if !ok1 || !ok2 {
+		return "", "", fmt.Errorf("%w: request line %q", errBadRequest, clip(line))
+	}
+	if !isToken(m) {
+		return "", "", fmt.Errorf("%w: method %q", errBadRequest, clip(m))
+	}
+	if !validTarget(t) {
+		return "", "", fmt.Errorf("%w: request target %q", errBadRequest, clip(t))
+	}
+	if len(proto) != len("HTTP/1.1") || !bytes.HasPrefix(proto, []byte("HTTP/1.")) || !asciiDigit(proto[7]) {
+		return "", "", fmt.Errorf("%w: version %q", errBadRequest, clip(proto))
+	}
+
+	hosts := 0
+	for {
+		field, err := readLine()
+		if err != nil {
+			return "", "", err
+		}
+		if len(field) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(field, []byte(":"))
+		if !ok || !isToken(name) {
+			// Also catches obs-fold (a leading space) and "Name :".
+			return "", "", fmt.Errorf("%w: header field %q", errBadRequest, clip(field))
+		}
+		for _, c := range value {
+			if c < ' ' && c != '\t' || c == 0x7f {
+				return "", "", fmt.Errorf("%w: control byte in field %q", errBadRequest, clip(name))
+			}
+		}
+		if strings.EqualFold(string(name), "Host") {
+			hosts++
+		}
+	}
+	if hosts > 1 || hosts == 0 && proto[7] != '0' {
+		return "", "", fmt.Errorf("%w: %d Host fields", errBadRequest, hosts)
+	}
+	return string(m), string(t), nil
+}
+
+// isToken reports whether b is an RFC 9110 token (a method or field name).
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// validTarget accepts origin form, absolute form (http or https) and "*",
+// made of visible ASCII.
+func validTarget(t []byte) bool {
+	switch {
+	case len(t) == 0:
+		return false
+	case t[0] == '/', string(t) == "*":
+	case len(t) > 7 && strings.EqualFold(string(t[:7]), "http://"), len(t) > 8 && strings.EqualFold(string(t[:8]), "https://"):
+	default:
+		return false
+	}
+	for _, c := range t {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// clip shortens what an error quotes from a request.
+func clip(b []byte) []byte {
+	if len(b) > 64 {
+		return b[:64]
+	}
+	return b
+}

@@ -1,0 +1,589 @@
+package supervise
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startStatus serves a status endpoint on a free loopback port until the
+// test ends, publishing whatever st holds.
+func startStatus(t *testing.T, st *atomic.Pointer[Status], readTimeout time.Duration) *StatusServer {
+	t.Helper()
+	s, err := listenStatus("127.0.0.1:0", st.Load, func(msg string, args ...any) { t.Log(append([]any{msg}, args...)...) }, readTimeout, 5*time.Second)
+	if err != nil {
+		t.Fatalf("listenStatus: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close() = %v", err)
+		}
+	})
+	return s
+}
+
+// statusClient is a net/http client with no connection reuse and a bound
+// on every request.
+func statusClient(t *testing.T) *http.Client {
+	t.Helper()
+	tr := &http.Transport{DisableKeepAlives: true}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: 5 * time.Second}
+}
+
+func TestStatusServerRoutes(t *testing.T) {
+	exit := 3
+	probed := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	states := []struct {
+		name string
+		st   *Status
+	}{
+		{name: "unpublished"},
+		{name: "starting", st: &Status{State: "starting"}},
+		{name: "running unprobed", st: &Status{State: "running", PID: 42, Live: true}},
+		{name: "ready", st: &Status{State: "running", PID: 42, Restarts: 2, LastExit: &exit, Probe: "ok", ProbeTime: probed, Live: true, Ready: true}},
+		{name: "unhealthy", st: &Status{State: "running", PID: 42, Probe: "failed: status 500", ProbeTime: probed}},
+		{name: "backoff", st: &Status{State: "backoff", Restarts: 1, LastExit: &exit}},
+	}
+	var cur atomic.Pointer[Status]
+	srv := startStatus(t, &cur, 5*time.Second)
+	client := statusClient(t)
+	base := "http://" + srv.Addr().String()
+
+	for _, state := range states {
+		cur.Store(state.st)
+		want := state.st
+		if want == nil {
+			want = &Status{State: "starting"}
+		}
+		tests := []struct {
+			method, path string
+			wantCode     int
+		}{
+			{"GET", "/healthz", codeFor(want.Live)},
+			{"HEAD", "/healthz", codeFor(want.Live)},
+			{"GET", "/readyz", codeFor(want.Ready)},
+			{"HEAD", "/readyz", codeFor(want.Ready)},
+			{"GET", "/readyz?verbose=1&x=/healthz", codeFor(want.Ready)},
+		}
+		for _, tt := range tests {
+			t.Run(state.name+" "+tt.method+" "+tt.path, func(t *testing.T) {
+				req, err := http.NewRequestWithContext(t.Context(), tt.method, base+tt.path, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatalf("%s %s: %v", tt.method, tt.path, err)
+				}
+				defer resp.Body.Close()
+				body, err := io.ReadAll(resp.Body)
+				if err != nil {
+					t.Fatalf("read body: %v", err)
+				}
+				if resp.StatusCode != tt.wantCode {
+					t.Errorf("%s %s = %s; want %d", tt.method, tt.path, resp.Status, tt.wantCode)
+				}
+				if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+					t.Errorf("Content-Type = %q; want application/json", ct)
+				}
+				if !resp.Close {
+					t.Errorf("response lacks Connection: close")
+				}
+				wantBody, _ := json.Marshal(want)
+				wantBody = append(wantBody, '\n')
+				if resp.ContentLength != int64(len(wantBody)) {
+					t.Errorf("Content-Length = %d; want %d", resp.ContentLength, len(wantBody))
+				}
+				if tt.method == "HEAD" {
+					if len(body) != 0 {
+						t.Errorf("HEAD body = %q; want none", body)
+					}
+					return
+				}
+				if string(body) != string(wantBody) {
+					t.Errorf("body = %s; want %s", body, wantBody)
+				}
+				var got Status
+				if err := json.Unmarshal(body, &got); err != nil {
+					t.Fatalf("body %s: %v", body, err)
+				}
+				if got.State != want.State || got.PID != want.PID || got.Live != want.Live || got.Ready != want.Ready ||
+					!got.ProbeTime.Equal(want.ProbeTime) || (got.LastExit == nil) != (want.LastExit == nil) {
+					t.Errorf("decoded %+v; want %+v", got, *want)
+				}
+			})
+		}
+	}
+}
+
+func codeFor(ok bool) int {
+	if ok {
+		return http.StatusOK
+	}
+	return http.StatusServiceUnavailable
+}
+
+// TestStatusJSON pins the field names the README documents.
+func TestStatusJSON(t *testing.T) {
+	exit := 137
+	tests := []struct {
+		name string
+		st   Status
+		want string
+	}{
+		{
+			name: "empty",
+			st:   Status{State: "starting"},
+			want: `{"state":"starting","pid":0,"restarts":0,"last_exit":null,"live":false,"ready":false}`,
+		},
+		{
+			name: "full",
+			st:   Status{State: "running", PID: 7, Restarts: 1, LastExit: &exit, Probe: "ok", ProbeTime: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC), Live: true, Ready: true},
+			want: `{"state":"running","pid":7,"restarts":1,"last_exit":137,"last_probe":"ok","last_probe_time":"2025-06-01T12:00:00Z","live":true,"ready":true}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := json.Marshal(tt.st)
+			if err != nil || string(got) != tt.want {
+				t.Fatalf("json.Marshal(%+v) = %s, %v; want %s", tt.st, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestStatusServerErrors(t *testing.T) {
+	var cur atomic.Pointer[Status]
+	cur.Store(&Status{State: "running", Live: true, Ready: true})
+	srv := startStatus(t, &cur, 5*time.Second)
+	client := statusClient(t)
+	base := "http://" + srv.Addr().String()
+
+	tests := []struct {
+		method, path string
+		wantCode     int
+		wantAllow    string
+	}{
+		{"GET", "/", 404, ""},
+		{"GET", "/healthz/", 404, ""},
+		{"GET", "/HEALTHZ", 404, ""},
+		{"GET", "/readyz/x", 404, ""},
+		{"HEAD", "/nope", 404, ""},
+		{"POST", "/nope", 404, ""},
+		{"POST", "/healthz", 405, "GET, HEAD"},
+		{"PUT", "/readyz", 405, "GET, HEAD"},
+		{"DELETE", "/healthz", 405, "GET, HEAD"},
+		{"OPTIONS", "/readyz", 405, "GET, HEAD"},
+		{"PATCH", "/healthz?x=1", 405, "GET, HEAD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), tt.method, base+tt.path, strings.NewReader(""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("%s %s: %v", tt.method, tt.path, err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatalf("read body: %v", err)
+			}
+			if resp.StatusCode != tt.wantCode {
+				t.Errorf("%s %s = %s; want %d", tt.method, tt.path, resp.Status, tt.wantCode)
+			}
+			if got := resp.Header.Get("Allow"); got != tt.wantAllow {
+				t.Errorf("Allow = %q; want %q", got, tt.wantAllow)
+			}
+			if tt.method != "HEAD" && int64(len(body)) != resp.ContentLength {
+				t.Errorf("body %q has %d bytes; Content-Length %d", body, len(body), resp.ContentLength)
+			}
+		})
+	}
+}
+
+// rawRequest sends req on a new connection and returns everything the
+// server sends until it closes the connection.
+func rawRequest(t *testing.T, addr, req string) string {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("read response to %q: %v (got %q)", clip([]byte(req)), err, got)
+	}
+	return string(got)
+}
+
+func TestStatusServerRaw(t *testing.T) {
+	var cur atomic.Pointer[Status]
+	cur.Store(&Status{State: "running", Live: true})
+	srv := startStatus(t, &cur, 5*time.Second)
+	addr := srv.Addr().String()
+
+	tests := []struct {
+		name string
+		req  string
+		want string // status line; "" when the request is half-closed and gets no answer
+	}{
+		{name: "minimal", req: "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", want: "HTTP/1.1 200 OK"},
+		{name: "http/1.0 without host", req: "GET /healthz HTTP/1.0\r\n\r\n", want: "HTTP/1.1 200 OK"},
+		{name: "bare lf", req: "GET /healthz HTTP/1.1\nHost: x\n\n", want: "HTTP/1.1 200 OK"},
+		{name: "leading empty lines", req: "\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", want: "HTTP/1.1 200 OK"},
+		{name: "absolute form", req: "GET http://x:1/readyz?a HTTP/1.1\r\nHost: x\r\n\r\n", want: "HTTP/1.1 503 Service Unavailable"},
+		{name: "absolute form no path", req: "GET http://x HTTP/1.1\r\nHost: x\r\n\r\n", want: "HTTP/1.1 404 Not Found"},
+		{name: "asterisk", req: "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", want: "HTTP/1.1 404 Not Found"},
+		{name: "many fields", req: "GET /healthz HTTP/1.1\r\nHost: x\r\nUser-Agent: kube-probe/1.31\r\nAccept: */*\r\nX-Empty:\r\nX-Tab:\ta\tb \r\n\r\n", want: "HTTP/1.1 200 OK"},
+		{name: "lower-case method", req: "get /healthz HTTP/1.1\r\nHost: x\r\n\r\n", want: "HTTP/1.1 405 Method Not Allowed"},
+		{name: "missing host", req: "GET /healthz HTTP/1.1\r\n\r\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "two hosts", req: "GET /healthz HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "http/0.9", req: "GET /healthz\r\n\r\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "http/2", req: "GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "two spaces", req: "GET  /healthz HTTP/1.1\r\nHost: x\r\n\r\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "relative target", req: "GET healthz HTTP/1.1\r\nHost: x\r\n\r\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "space before colon", req: "GET /healthz HTTP/1.1\r\nHost : x\r\n\r\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "obs-fold", req: "GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "no colon", req: "GET /healthz HTTP/1.1\r\nHost: x\r\nnonsense\r\n\r\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "bare cr", req: "GET /healthz HTTP/1.1\rHost: x\r\n\r\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "control byte in value", req: "GET /healthz HTTP/1.1\r\nHost: x\x00y\r\n\r\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "non-ascii target", req: "GET /h\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "binary", req: "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\n", want: "HTTP/1.1 400 Bad Request"},
+		{name: "tls client hello", req: "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + strings.Repeat("\x00", 200)},
+		{name: "long request line", req: "GET /" + strings.Repeat("a", 5000) + " HTTP/1.1\r\nHost: x\r\n\r\n", want: "HTTP/1.1 431 Request Header Fields Too Large"},
+		{name: "long field", req: "GET /healthz HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", 5000) + "\r\n\r\n", want: "HTTP/1.1 431 Request Header Fields Too Large"},
+		{name: "many fields over the bound", req: "GET /healthz HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-A: b\r\n", 600) + "\r\n", want: "HTTP/1.1 431 Request Header Fields Too Large"},
+		{name: "endless empty lines", req: strings.Repeat("\r\n", 3000), want: "HTTP/1.1 431 Request Header Fields Too Large"},
+		{name: "closed mid-head", req: "GET /healthz HTTP/1.1\r\nHo"},
+		{name: "closed at once", req: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.want == "" {
+				if got := rawHalfClose(t, addr, tt.req); got != "" {
+					t.Fatalf("server answered %q to a cut request; want a silent close", got)
+				}
+				return
+			}
+			got := rawRequest(t, addr, tt.req)
+			line, _, _ := strings.Cut(got, "\r\n")
+			if line != tt.want {
+				t.Fatalf("status line %q; want %q (whole response %q)", line, tt.want, got)
+			}
+			if !strings.Contains(got, "\r\nConnection: close\r\n") {
+				t.Errorf("response %q lacks Connection: close", got)
+			}
+			head, body, ok := strings.Cut(got, "\r\n\r\n")
+			if !ok || !strings.Contains(head, "\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n") {
+				t.Errorf("response %q: Content-Length does not match its body", got)
+			}
+		})
+	}
+}
+
+// rawHalfClose sends req, closes the write side and returns what the server
+// sends before it closes.
+func rawHalfClose(t *testing.T, addr, req string) string {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatalf("close write: %v", err)
+	}
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return string(got)
+}
+
+// TestStatusServerSlowClient: a client that never finishes its request head
+// is dropped at the read deadline, without an answer.
+func TestStatusServerSlowClient(t *testing.T) {
+	var cur atomic.Pointer[Status]
+	srv := startStatus(t, &cur, 200*time.Millisecond)
+	c, err := net.DialTimeout("tcp", srv.Addr().String(), 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n"); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("read: %v; want the server to close at its deadline", err)
+	}
+	if len(got) != 0 {
+		t.Fatalf("server answered %q to an unfinished head", got)
+	}
+}
+
+// TestStatusServerConcurrent runs clients in parallel, each making requests
+// one after another; 8 clients never hold more than 16 connections.
+func TestStatusServerConcurrent(t *testing.T) {
+	var cur atomic.Pointer[Status]
+	cur.Store(&Status{State: "running", Live: true, Ready: true})
+	srv := startStatus(t, &cur, 5*time.Second)
+	client := statusClient(t)
+	url := "http://" + srv.Addr().String() + "/readyz"
+
+	const clients, requests = 8, 25
+	errs := make(chan error, clients*requests)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			for j := range requests {
+				if j == requests/2 && i == 0 {
+					// Publishing while others read is what the loop does.
+					cur.Store(&Status{State: "running", Live: true, Ready: true, Restarts: 1})
+				}
+				resp, err := client.Get(url)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err != nil {
+					errs <- err
+				} else if resp.StatusCode != http.StatusOK {
+					errs <- fmt.Errorf("GET /readyz = %s", resp.Status)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestStatusServerLimit: with every slot held by an idle client, one more
+// connection is closed at once; a freed slot serves again.
+func TestStatusServerLimit(t *testing.T) {
+	var cur atomic.Pointer[Status]
+	cur.Store(&Status{State: "running", Live: true})
+	srv := startStatus(t, &cur, 30*time.Second)
+	addr := srv.Addr().String()
+
+	var idle []net.Conn
+	for range maxStatusConns {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		defer c.Close()
+		idle = append(idle, c)
+	}
+	// Accepts happen in order, so this one finds every slot taken.
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	if got, err := io.ReadAll(c); len(got) != 0 || err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("connection %d read %q, %v; want it closed unanswered", maxStatusConns+1, got, err)
+	}
+
+	// Free one slot; within a deadline a new request is served.
+	idle[0].Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := tryRequest(addr)
+		if err == nil && strings.HasPrefix(resp, "HTTP/1.1 200 OK\r\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no request served after a slot was freed: %q, %v", resp, err)
+		}
+	}
+}
+
+// tryRequest makes one GET /healthz on a raw connection and returns the
+// response, or an error if the connection was dropped.
+func tryRequest(addr string) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return "", err
+	}
+	if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(c)
+	return string(b), err
+}
+
+// TestStatusServerClose: Close stops the listener, drops a connection being
+// served, and returns; a second Close returns the same.
+func TestStatusServerClose(t *testing.T) {
+	var cur atomic.Pointer[Status]
+	srv, err := listenStatus("127.0.0.1:0", cur.Load, nil, time.Minute, time.Minute)
+	if err != nil {
+		t.Fatalf("listenStatus: %v", err)
+	}
+	addr := srv.Addr().String()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the server is serving c: a request on another
+	// connection is answered only after c was accepted.
+	if resp, err := tryRequest(addr); err != nil || !strings.HasPrefix(resp, "HTTP/1.1 503") {
+		t.Fatalf("GET /healthz = %q, %v; want 503", resp, err)
+	}
+
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close() = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return with a connection open")
+	}
+	if got, err := io.ReadAll(c); len(got) != 0 || err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("open connection read %q, %v after Close; want EOF", got, err)
+	}
+	if c2, err := net.DialTimeout("tcp", addr, 5*time.Second); err == nil {
+		c2.Close()
+		t.Errorf("dial %s after Close succeeded", addr)
+	}
+	if err := srv.Close(); err != nil {
+		t.Errorf("second Close() = %v", err)
+	}
+}
+
+func TestListenStatusErrors(t *testing.T) {
+	busy := listenTCP(t).Addr().String()
+	tests := []struct {
+		name, addr, wantErr string
+	}{
+		{name: "in use", addr: busy, wantErr: "address already in use"},
+		{name: "no port", addr: "127.0.0.1", wantErr: "missing port"},
+		{name: "bad port", addr: "127.0.0.1:http-alt-nope", wantErr: "unknown port"},
+	}
+	var cur atomic.Pointer[Status]
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := ListenStatus(tt.addr, cur.Load, nil)
+			if err == nil {
+				s.Close()
+				t.Fatalf("ListenStatus(%q) = <nil>; want error containing %q", tt.addr, tt.wantErr)
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), tt.addr) {
+				t.Fatalf("ListenStatus(%q) = %v; want an error naming it and containing %q", tt.addr, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func FuzzParseRequestHead(f *testing.F) {
+	for _, s := range []string{
+		"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+		"HEAD /readyz?x=1 HTTP/1.0\n\n",
+		"\r\nGET http://h/readyz HTTP/1.1\r\nHost: h\r\nUser-Agent: kube-probe/1.31\r\n\r\n",
+		"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n",
+		"GET /healthz HTTP/1.1\rHost: x\r\n\r\n",
+		"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+		"",
+	} {
+		f.Add([]byte(s), 4096)
+	}
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 20)
+	f.Add([]byte("GET /"+strings.Repeat("a", 300)+" HTTP/1.1\r\nHost: x\r\n\r\n"), 256)
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), -1)
+	f.Fuzz(func(t *testing.T, in []byte, limit int) {
+		limit = 1 + int(uint(limit)%8192)
+		cr := &countingReader{r: bytes.NewReader(in)}
+		r := bufio.NewReaderSize(cr, 16)
+		method, target, err := parseRequestHead(r, limit)
+		if err != nil {
+			if method != "" || target != "" {
+				t.Fatalf("parseRequestHead(%q) = %q, %q, %v; want empty with an error", in, method, target, err)
+			}
+			return
+		}
+		if consumed := cr.n - r.Buffered(); consumed > limit {
+			t.Fatalf("parseRequestHead(%q, %d) consumed %d bytes", in, limit, consumed)
+		}
+		if !isToken([]byte(method)) || !validTarget([]byte(target)) {
+			t.Fatalf("parseRequestHead(%q) = %q, %q; want a token and a target", in, method, target)
+		}
+		// Whatever the strict parser takes, net/http takes too.
+		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(string(in))))
+		if err != nil {
+			if strings.Contains(err.Error(), "malformed HTTP request") || strings.Contains(err.Error(), "invalid") {
+				// net/http parses the target as a URL (escapes, hosts),
+				// which the status server need not do.
+				return
+			}
+			t.Fatalf("parseRequestHead(%q) = %q, %q, but net/http rejects it: %v", in, method, target, err)
+		}
+		if req.Method != method || req.RequestURI != target {
+			t.Fatalf("parseRequestHead(%q) = %q, %q; net/http reads %q, %q", in, method, target, req.Method, req.RequestURI)
+		}
+	})
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
