@@ -3,7 +3,10 @@ SHELL   := /bin/bash
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -buildid= -X main.version=$(VERSION) -X main.commit=$(COMMIT)
-GOFLAGS_BUILD := -trimpath -ldflags "$(LDFLAGS)"
+# The urfave/cli tags leave out its man-page and suggestion code: 350 KB of
+# binary and 0.4 ms of package initialisation (blackfriday) tend never uses.
+TAGS    := urfave_cli_no_docs,urfave_cli_no_suggest
+GOFLAGS_BUILD := -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)"
 STATICCHECK := go run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: help build demo test deps fmt-check tidy-check vet lint unit race integration e2e stress-short stress fuzz static-check repro-check bench bench-plot release clean
@@ -11,8 +14,9 @@ STATICCHECK := go run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-build: ## bin/tend: static, stripped, -trimpath, version stamped
-	CGO_ENABLED=0 go build $(GOFLAGS_BUILD) -o bin/tend ./cmd/tend
+OUT ?= bin/tend
+build: ## bin/tend (or OUT=path; GOARCH from the environment): static, stripped, -trimpath, version stamped
+	CGO_ENABLED=0 go build $(GOFLAGS_BUILD) -o $(OUT) ./cmd/tend
 
 demo: build ## run tend as PID 1 in a new PID namespace on a workload that makes orphans and gets SIGTERM
 	./scripts/demo.sh bin/tend
