@@ -34,7 +34,7 @@ const (
 // serves it in JSON. The event loop publishes a fresh *Status on each change
 // and never modifies one after publishing it; [StatusServer] only reads it.
 type Status struct {
-	State     string    `json:"state"`                    // the loop's state: starting, running, backoff, stopping, done
+	State     string    `json:"state"`                    // the loop's state, e.g. "starting", "running", "backoff", "stopping"
 	PID       int       `json:"pid"`                      // the main child, 0 when none runs
 	Restarts  int       `json:"restarts"`                 // restarts so far
 	LastExit  *int      `json:"last_exit"`                // exit status of the last run, null before the first exit
