@@ -425,18 +425,9 @@ func (s *supervisor) onSignal(sig unix.Signal) {
 		if s.state != stateStopping {
 			s.log.Info("stopping", "signal", signals.Name(sig), "grace", s.cfg.Grace)
 		}
-		s.wake(to)
 		s.state = stateStopping
 		s.armGrace()
 		s.publish()
-	}
-}
-
-// wake sends SIGCONT after a stop signal, as systemd does: a stopped
-// process cannot act on SIGTERM until it runs again.
-func (s *supervisor) wake(sent unix.Signal) {
-	if sent != unix.SIGCONT && s.main != 0 {
-		_ = signals.Send(s.main, unix.SIGCONT, s.cfg.Forward == ForwardGroup)
 	}
 }
 
@@ -462,7 +453,6 @@ func (s *supervisor) stopMain() {
 	}
 	if s.main != 0 {
 		s.forward(sig)
-		s.wake(sig)
 	}
 	s.state = stateStopping
 	s.armGrace()
@@ -475,7 +465,6 @@ func (s *supervisor) stopLeftovers() {
 	if err != nil {
 		s.log.Debug("signalling leftovers", "err", err)
 	}
-	_, _ = signalDescendants(s.pid1, unix.SIGCONT) // see wake
 	if n != 0 {
 		s.log.Info("stopping leftovers", "signal", "SIGTERM", "grace", s.cfg.Grace)
 	}
