@@ -316,7 +316,9 @@ func startPID1(t testing.TB, opts runOpts, args ...string) *tendProc {
 	if len(opts.SigIgnore) > 0 {
 		env = append(env, sigIgnoreEnv+"="+formatSigList(opts.SigIgnore))
 	}
-	return start(t, true, argv, env, attr, opts)
+	p := start(t, true, argv, env, attr, opts)
+	p.waitExec()
+	return p
 }
 
 // startTend starts tend with args as an ordinary child of the test (not
@@ -333,7 +335,27 @@ func startTend(t testing.TB, opts runOpts, args ...string) *tendProc {
 			sigBlockEnv+"="+formatSigList(opts.SigBlock),
 			sigIgnoreEnv+"="+formatSigList(opts.SigIgnore))
 	}
-	return start(t, false, argv, env, &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}, opts)
+	p := start(t, false, argv, env, &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}, opts)
+	if argv[0] != tendBin {
+		p.waitExec()
+	}
+	return p
+}
+
+// waitExec waits until the harness role has exec'd tend (or has exited).
+// Until then a signal would hit the harness, and /proc/<pid>/root/proc
+// would still be the host's /proc.
+func (p *tendProc) waitExec() {
+	p.t.Helper()
+	want, err := os.Stat(tendBin)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	exe := fmt.Sprintf("/proc/%d/exe", p.pid())
+	waitFor(p.t, 10*time.Second, "the harness to exec tend", func() bool {
+		got, err := os.Stat(exe)
+		return p.exited() || err == nil && os.SameFile(got, want)
+	})
 }
 
 // tendEnv is the test's environment without its TEND_* variables (only the
@@ -494,6 +516,21 @@ func (p *tendProc) expectLine(want string) {
 // want in any order.
 func (p *tendProc) expectLines(want ...string) {
 	p.t.Helper()
+	p.expectLinesSkipping(nil, want...)
+}
+
+// shutdownNoise are the lines a trap helper labelled label prints for what
+// a shutdown may send besides the signal a test waits for: SIGTERM (tend
+// may send it twice, forwarded and as the shutdown's own) and SIGCONT
+// (sent with SIGTERM so that a stopped process can act on it).
+func shutdownNoise(label string) []string {
+	return []string{labelled(label, "SIGTERM"), labelled(label, "SIGCONT")}
+}
+
+// expectLinesSkipping is expectLines that ignores lines in skip (unless
+// wanted).
+func (p *tendProc) expectLinesSkipping(skip []string, want ...string) {
+	p.t.Helper()
 	rest := slices.Clone(want)
 	for len(rest) > 0 {
 		got, err := p.nextLine()
@@ -501,6 +538,9 @@ func (p *tendProc) expectLines(want ...string) {
 			p.t.Fatalf("waiting for stdout lines %q: %v\nstdout so far:\n%s\nstderr:\n%s", rest, err, p.stdout, p.stderr)
 		}
 		i := slices.Index(rest, got)
+		if i < 0 && slices.Contains(skip, got) {
+			continue
+		}
 		if i < 0 {
 			p.t.Fatalf("stdout line = %q; want one of %q\nstdout so far:\n%s\nstderr:\n%s", got, rest, p.stdout, p.stderr)
 		}

@@ -77,7 +77,7 @@ func TestLeftoversStopped(t *testing.T) {
 			if !pid1 {
 				killLater(t, bg, sid)
 			}
-			p.expectLines("bg SIGTERM", "sid SIGTERM")
+			p.expectLinesSkipping(append(shutdownNoise("bg"), shutdownNoise("sid")...), "bg SIGTERM", "sid SIGTERM")
 			p.waitStatus(quickExit, 7)
 			if !pid1 {
 				for _, pid := range []int{bg, sid} {
@@ -111,7 +111,7 @@ func TestLeftoversKilledAtGrace(t *testing.T) {
 			sent := time.Now()
 			p.signal(unix.SIGUSR1) // forwarded to main and bg (its group), not sid
 			p.expectLines("main SIGUSR1", "bg SIGUSR1")
-			p.expectLine("bg SIGTERM")
+			p.expectLinesSkipping(shutdownNoise("bg"), "bg SIGTERM")
 			p.waitStatus(quickExit, 7)
 			if d := time.Since(sent); d < 500*time.Millisecond {
 				t.Errorf("tend exited %v after the main child was told to exit, before the 500ms grace", d)
