@@ -12,27 +12,48 @@ import (
 	"github.com/tend-init/tend/signals"
 )
 
-// signalDescendants sends sig to every descendant of tend still alive and
-// reports how many it tried (-1 when tend is PID 1 and signalled its whole
+// reach says how tend finds its descendants.
+type reach struct {
+	pid1    bool // tend is PID 1 of its namespace
+	ownProc bool // /proc is the /proc of tend's namespace
+}
+
+// newReach looks at tend's situation once, at start-up.
+func newReach() reach {
+	self, err := os.Readlink("/proc/self")
+	return reach{pid1: os.Getpid() == 1, ownProc: err == nil && self == strconv.Itoa(os.Getpid())}
+}
+
+// signalDescendants sends sig to every descendant of tend still alive,
+// except the members of process group skip (when not 0: they were signalled
+// already), and reports how many it tried (-1 when it signalled the whole
 // namespace at once).
 //
-// As PID 1, kill(-1) reaches every process of the namespace but tend, and
-// needs no /proc: a PID 1 may see a /proc that is not its namespace's. As a
-// subreaper, tend walks /proc for its descendants: orphans were reparented
-// to it, and a grandchild that called setsid is still found by its parent
-// chain, where a process-group kill would miss it (dumb-init#191).
-func signalDescendants(pid1 bool, sig unix.Signal) (int, error) {
-	if pid1 {
+// Descendants are found by their parent chain under /proc: orphans were
+// reparented to tend, and a grandchild that called setsid is still found,
+// where a process-group kill would miss it (dumb-init#191). A PID 1 whose
+// /proc belongs to another namespace cannot do that (the kernel shows the
+// mounting namespace's pids); it uses kill(-1), which reaches every process
+// of its namespace but itself, and then cannot skip a group.
+func (r reach) signalDescendants(sig unix.Signal, skip int) (int, error) {
+	if r.pid1 && (!r.ownProc || sig == unix.SIGKILL) {
 		return -1, signals.SendAll(sig)
 	}
 	pids := descendants(os.Getpid())
+	n := 0
 	var first error
 	for _, pid := range pids {
+		if skip != 0 {
+			if pgid, err := unix.Getpgid(pid); err == nil && pgid == skip {
+				continue
+			}
+		}
+		n++
 		if err := signals.Send(pid, sig, false); err != nil && first == nil {
 			first = err
 		}
 	}
-	return len(pids), first
+	return n, first
 }
 
 // descendants lists the pids whose chain of parents leads to root, root

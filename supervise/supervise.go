@@ -56,6 +56,7 @@ type supervisor struct {
 	log  *slog.Logger
 	in   signals.Incoming
 	pid1 bool
+	tree reach
 	cmd  *command
 
 	state    state
@@ -72,6 +73,7 @@ type supervisor struct {
 	restartDue bool // the backoff is over; waiting for leftovers to go
 
 	unhealthyRestart bool // the child is being stopped to be restarted
+	termedGroup      int  // process group that got SIGTERM from a stop, 0 if none
 
 	grace    *time.Timer
 	restartT *time.Timer
@@ -113,7 +115,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	if err := cfg.Validate(); err != nil {
 		return ExitUsage, err
 	}
-	s := &supervisor{cfg: cfg, log: log, in: *cfg.Signals, pid1: os.Getpid() == 1, probeDone: make(chan probeResult, 1)}
+	tree := newReach()
+	s := &supervisor{cfg: cfg, log: log, in: *cfg.Signals, pid1: tree.pid1, tree: tree, probeDone: make(chan probeResult, 1)}
 	if !cfg.Pause {
 		cmd, err := prepareCommand(&s.cfg)
 		if err != nil {
@@ -161,7 +164,11 @@ func exitCodeOf(err error) int {
 // its namespace anyway) or --no-subreaper says not to. A failure is a
 // warning: tend still reaps its own children (tini#218).
 func (s *supervisor) becomeReaper() {
-	if s.pid1 || s.cfg.NoSubreaper {
+	if s.pid1 {
+		return
+	}
+	if s.cfg.NoSubreaper {
+		s.log.Warn("not PID 1 and not a child subreaper (--no-subreaper): orphans of the command will not be reaped by tend")
 		return
 	}
 	if err := reaper.SetSubreaper(); err != nil {
@@ -261,6 +268,7 @@ func (s *supervisor) startMain() error {
 		return err
 	}
 	s.main, s.started, s.state, s.noChildren = pid, time.Now(), stateRunning, false
+	s.termedGroup = 0
 	if s.restarts > 0 {
 		s.log.Info("started", "pid", pid, "command", s.cmd.name, "restarts", s.restarts)
 	} else {
@@ -437,6 +445,9 @@ func (s *supervisor) forward(sig unix.Signal) {
 		s.log.Warn("could not forward", "signal", signals.Name(sig), "pid", s.main, "err", err)
 		return
 	}
+	if group && sig == unix.SIGTERM {
+		s.termedGroup = s.main
+	}
 	if group {
 		s.log.Debug("forwarded", "signal", signals.Name(sig), "pgid", s.main)
 	} else {
@@ -460,8 +471,11 @@ func (s *supervisor) stopMain() {
 }
 
 // stopLeftovers sends SIGTERM to every descendant and arms the grace timer.
+//
+// Members of a process group that already got SIGTERM from the shutdown
+// are skipped: a second SIGTERM would run their handlers again.
 func (s *supervisor) stopLeftovers() {
-	n, err := signalDescendants(s.pid1, unix.SIGTERM)
+	n, err := s.tree.signalDescendants(unix.SIGTERM, s.termedGroup)
 	if err != nil {
 		s.log.Debug("signalling leftovers", "err", err)
 	}
@@ -481,7 +495,7 @@ func (s *supervisor) armGrace() {
 
 func (s *supervisor) onGrace() {
 	s.log.Info("grace period over; killing what is left", "grace", s.cfg.Grace)
-	if _, err := signalDescendants(s.pid1, unix.SIGKILL); err != nil {
+	if _, err := s.tree.signalDescendants(unix.SIGKILL, 0); err != nil {
 		s.log.Warn("could not kill leftovers", "err", err)
 	}
 }
