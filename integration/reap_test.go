@@ -26,8 +26,8 @@ func TestOrphansReaped(t *testing.T) {
 		last = p.nsProcs()
 		return len(zombies(last)) == 0 && len(last) == 2
 	}) {
-		t.Fatalf("20s after %d orphans: %d zombies, %d processes in the namespace (want 0 and 2: tend, sleep):\n%v",
-			n, len(zombies(last)), len(last), last)
+		t.Fatalf("20s after %d orphans: %d zombies, %d processes in the namespace (want 0 and 2: tend, sleep); the first:\n%v",
+			n, len(zombies(last)), len(last), last[:min(len(last), 10)])
 	}
 	for _, s := range last {
 		if s.Pid != 1 && s.Comm != "sleep" {

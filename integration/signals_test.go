@@ -146,3 +146,26 @@ func TestRewrite(t *testing.T) {
 		{unix.SIGTERM, "SIGQUIT"},
 	})
 }
+
+// TestChildOwnGroup: the main child runs in its own process group (its
+// pgid is its pid), apart from tend's.
+func TestChildOwnGroup(t *testing.T) {
+	t.Parallel()
+	for _, pid1 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pid1=%v", pid1), func(t *testing.T) {
+			t.Parallel()
+			p := startEither(t, pid1, runOpts{}, helperArgv("trap", "-tty")...)
+			line, err := p.nextLine()
+			var fg, pgrp int
+			if err == nil {
+				_, err = fmt.Sscanf(line, "tty fg=%d pgrp=%d", &fg, &pgrp)
+			}
+			if err != nil {
+				t.Fatalf("child printed %q: %v", line, err)
+			}
+			if pid := p.expectReady(""); pgrp != pid {
+				t.Errorf("child's process group = %d; want its own (%d)", pgrp, pid)
+			}
+		})
+	}
+}

@@ -111,8 +111,11 @@ func TestTerminalForeground(t *testing.T) {
 			if fg != pgrp {
 				t.Errorf("terminal's foreground group = %d, child's group = %d; want the child in the foreground", fg, pgrp)
 			}
+			var pid int
 			if line := nextTermLine(t, term); !strings.HasPrefix(line, "ready pid=") {
 				t.Fatalf("child printed %q; want its ready line", line)
+			} else if pid, _ = parseReady(line, ""); pid != pgrp {
+				t.Errorf("child's process group = %d; want its own (%d)", pgrp, pid)
 			}
 			if _, err := master.Write([]byte{3}); err != nil { // Ctrl-C
 				t.Fatal(err)
