@@ -367,8 +367,10 @@ func e2eNewPodman(t *testing.T) *e2ePodman {
 }
 
 func (p *e2ePodman) cleanup() {
-	if len(p.names) > 0 {
-		if r := p.podman(nil, append([]string{"rm", "--force", "--ignore", "--time", "0"}, p.names...)...); r.code != 0 {
+	// One at a time, newest first: a container that joined another's
+	// namespace must go before the other.
+	for i := len(p.names) - 1; i >= 0; i-- {
+		if r := p.podman(nil, "rm", "--force", "--ignore", "--time", "0", p.names[i]); r.code != 0 {
 			p.t.Errorf("podman rm: %s", r)
 		}
 	}
@@ -487,6 +489,15 @@ func e2eParseStat(out string) []procStat {
 	return procs
 }
 
+// e2eFormatProcs lists procs one a line, for failure messages.
+func e2eFormatProcs(procs []procStat) string {
+	var b strings.Builder
+	for _, pr := range procs {
+		fmt.Fprintf(&b, "\t%v\n", pr)
+	}
+	return b.String()
+}
+
 // e2eProcScript prints every /proc/<pid>/stat in a container; a process that
 // exits between the glob and the read is simply missing from the output.
 const e2eProcScript = `for f in /proc/[0-9]*/stat; do cat "$f" 2>/dev/null; done`
@@ -584,15 +595,4 @@ func (r *e2eRunc) status(id string) string {
 		r.t.Fatalf("runc state %s: %v\n%s", id, err, res)
 	}
 	return st.Status
-}
-
-// e2eCount counts the lines of out that equal line.
-func e2eCount(out, line string) int {
-	n := 0
-	for _, l := range strings.Split(out, "\n") {
-		if strings.TrimSpace(l) == line {
-			n++
-		}
-	}
-	return n
 }

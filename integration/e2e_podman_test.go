@@ -100,7 +100,7 @@ func TestE2EPodmanOrphansReaped(t *testing.T) {
 	p.waitLog(name, "app: spawned", 20*time.Second)
 
 	var procs []procStat
-	waitFor(t, 15*time.Second, "the orphans to exit and be reaped", func() bool {
+	if !poll(15*time.Second, func() bool {
 		r := p.podman(nil, "exec", name, "sh", "-c", e2eProcScript)
 		procs = e2eParseStat(r.stdout)
 		if len(procs) == 0 {
@@ -113,7 +113,9 @@ func TestE2EPodmanOrphansReaped(t *testing.T) {
 			}
 		}
 		return len(zombies(procs)) == 0
-	})
+	}) {
+		t.Fatalf("timed out after 15s waiting for the orphans to exit and be reaped; processes:\n%s", e2eFormatProcs(procs))
+	}
 	var haveTend, haveApp bool
 	for _, pr := range procs {
 		haveTend = haveTend || (pr.Pid == 1 && pr.Comm == "tend")
@@ -307,4 +309,112 @@ func TestE2EPodmanInitPath(t *testing.T) {
 			t.Errorf("zombies under tend as --init: %+v\n%s", z, r)
 		}
 	})
+}
+
+// TestE2EPodmanStatusEndpoint: tend probes a real HTTP app (busybox httpd)
+// and serves /healthz and /readyz on TEND_STATUS_ADDR, as a kubelet would
+// ask them; when the app's health page goes away, tend stops it and exits 69.
+func TestE2EPodmanStatusEndpoint(t *testing.T) {
+	t.Parallel()
+	p := e2eNewPodman(t)
+	name := p.start([]string{
+		"-e", "TEND_STATUS_ADDR=:9090",
+		"-e", "TEND_HEALTH_HTTP=http://127.0.0.1:8080/healthz",
+		"-e", "TEND_HEALTH_INTERVAL=200ms",
+		"-e", "TEND_HEALTH_RETRIES=2",
+		"-e", "TEND_GRACE=2s",
+	}, "sh", "-c", `mkdir -p /tmp/www && echo ok >/tmp/www/healthz && exec httpd -f -p 127.0.0.1:8080 -h /tmp/www`)
+
+	// busybox wget exits 0 on a 2xx answer and 1 otherwise.
+	get := func(path string) e2eResult {
+		return p.podman(nil, "exec", name, "wget", "-q", "-O", "-", "http://127.0.0.1:9090"+path)
+	}
+	waitFor(t, 20*time.Second, "/readyz to answer 200 once the app passed a probe", func() bool { return get("/readyz").code == 0 })
+	if r := get("/healthz"); r.code != 0 || !strings.Contains(r.stdout, `"state"`) {
+		t.Errorf("/healthz while the app is healthy: %s", r)
+	}
+
+	if r := p.podman(nil, "exec", name, "rm", "/tmp/www/healthz"); r.code != 0 {
+		t.Fatalf("remove the app's health page: %s", r)
+	}
+	if code := p.wait(name); code != 69 {
+		t.Errorf("exit status after the app went unhealthy = %d; want 69", code)
+	}
+	if logs := p.logs(name); !strings.Contains(logs.stderr, "unhealthy") {
+		t.Errorf("tend did not log that the app is unhealthy:\n%s", logs)
+	}
+}
+
+// TestE2EPodmanSharedPIDNamespace: tend in a container that joins another
+// container's PID namespace (`--pid container:…`, like a Kubernetes pod with
+// shareProcessNamespace) is not PID 1. PID 1 there is a plain sleep that
+// reaps nothing, so any orphan that is not reparented to tend (a child
+// subreaper) stays a zombie. tend reaps them all, and at `podman stop` it
+// also stops an orphan that ignores SIGTERM, at its grace.
+func TestE2EPodmanSharedPIDNamespace(t *testing.T) {
+	t.Parallel()
+	p := e2eNewPodman(t)
+	holder := p.start([]string{"--entrypoint", "/bin/sh"}, "-c", "exec sleep 3600")
+	name := p.start([]string{"--pid", "container:" + holder, "-e", "TEND_GRACE=2s"}, "sh", "-c",
+		`for i in $(seq 20); do (sleep 0.1 &); done
+		(setsid sh -c 'trap "" TERM; while :; do sleep 1; done' & echo $! >/tmp/stubborn.pid)
+		echo app: ready
+		exec tail -f /dev/null`)
+	p.waitLog(name, "app: ready", 20*time.Second)
+
+	r := p.podman(nil, "exec", name, "cat", "/tmp/stubborn.pid")
+	stubborn, err := strconv.Atoi(strings.TrimSpace(r.stdout))
+	if err != nil {
+		t.Fatalf("read the stubborn orphan's pid: %v\n%s", err, r)
+	}
+
+	var procs []procStat
+	if !poll(15*time.Second, func() bool {
+		procs = e2eParseStat(p.podman(nil, "exec", holder, "sh", "-c", e2eProcScript).stdout)
+		sleeps := 0
+		for _, pr := range procs {
+			if pr.Comm == "sleep" && pr.Pid != 1 && pr.State != 'Z' {
+				sleeps++ // the stubborn loop's sleep 1, or a 0.1 one still running
+			}
+		}
+		return len(zombies(procs)) == 0 && sleeps <= 1
+	}) {
+		t.Fatalf("timed out after 15s waiting for the short-lived orphans to exit and be reaped; processes:\n%s", e2eFormatProcs(procs))
+	}
+	var tendPid int
+	for _, pr := range procs {
+		if pr.Comm == "tend" {
+			tendPid = pr.Pid
+		}
+	}
+	switch {
+	case tendPid == 0:
+		t.Fatalf("no tend in the shared PID namespace: %v", procs)
+	case tendPid == 1:
+		t.Fatalf("tend is PID 1; want the holder's sleep there: %v", procs)
+	}
+	for _, pr := range procs {
+		if pr.Pid == stubborn && pr.PPid != tendPid {
+			t.Errorf("the orphan %v was reparented to %d; want tend (%d), a child subreaper", pr, pr.PPid, tendPid)
+		}
+	}
+
+	r = p.podman(nil, "stop", "--time", "30", name)
+	if r.code != 0 {
+		t.Fatalf("podman stop: %s", r)
+	}
+	if r.elapsed > 10*time.Second {
+		t.Errorf("podman stop took %v; want tend to kill the stubborn orphan at its 2s grace", r.elapsed)
+	}
+	if code := p.wait(name); code != 128+15 {
+		t.Errorf("exit status = %d; want %d (tail killed by the forwarded SIGTERM)", code, 128+15)
+	}
+	// Had tend left the orphan behind, the runtime's kill would have made it
+	// a zombie under the holder's sleep, which never reaps.
+	procs = e2eParseStat(p.podman(nil, "exec", holder, "sh", "-c", e2eProcScript).stdout)
+	for _, pr := range procs {
+		if pr.Pid != 1 && !(pr.Comm == "sh" || pr.Comm == "cat") {
+			t.Errorf("left in the shared PID namespace after tend's container stopped: %v", pr)
+		}
+	}
 }

@@ -69,7 +69,7 @@ func TestE2ERuncDetached(t *testing.T) {
 	waitFor(t, 20*time.Second, `"app: ready"`, func() bool { return strings.Contains(readOut(), "app: ready") })
 
 	var procs []procStat
-	waitFor(t, 15*time.Second, "the orphans to exit and be reaped", func() bool {
+	if !poll(15*time.Second, func() bool {
 		r := rc.runc(nil, "exec", id, "sh", "-c", e2eProcScript)
 		procs = e2eParseStat(r.stdout)
 		if len(procs) == 0 {
@@ -81,7 +81,9 @@ func TestE2ERuncDetached(t *testing.T) {
 			}
 		}
 		return len(zombies(procs)) == 0
-	})
+	}) {
+		t.Fatalf("timed out after 15s waiting for the orphans to exit and be reaped; processes:\n%s", e2eFormatProcs(procs))
+	}
 
 	if r := rc.runc(nil, "kill", id, "TERM"); r.code != 0 {
 		t.Fatalf("runc kill TERM: %s", r)
