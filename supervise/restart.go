@@ -29,6 +29,9 @@ func backoff(attempt int, lo, hi time.Duration) time.Duration {
 	hi = max(hi, lo)
 	d := lo
 	for i := 1; i < attempt && d < hi; i++ {
+		if d > hi/2 {
+			return hi // doubling would pass hi, or overflow
+		}
 		d *= 2
 	}
 	return min(d, hi)
