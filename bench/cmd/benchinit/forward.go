@@ -17,6 +17,7 @@ func (b *bench) measureForward() {
 	m99 := b.res.metric("fwd-p99", "signal round trip through the init, p99", "µs")
 	o50 := b.res.metric("fwd-over-p50", "forwarding overhead, p50 (through the init minus direct)", "µs")
 	o99 := b.res.metric("fwd-over-p99", "forwarding overhead, p99 (through the init minus direct)", "µs")
+	o50.Short, o99.Short = "forwarding overhead, p50", "forwarding overhead, p99"
 	m50.Floor, m99.Floor = "child signalled directly", "child signalled directly"
 	m50.Chart, m99.Chart = false, false
 	for r := range b.rounds {

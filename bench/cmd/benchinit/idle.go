@@ -14,8 +14,10 @@ import (
 // window counts only if it really was idle: the same single child, still
 // asleep, and the init alive and asleep at both ends.
 func (b *bench) measureIdle() {
-	mW := b.res.metric("idle-wakeups", fmt.Sprintf("idle: context switches per minute, all threads (%v window)", b.idle), "/min")
-	mC := b.res.metric("idle-cpu", fmt.Sprintf("idle: CPU time per minute (%v window)", b.idle), "ms/min")
+	win := fmt.Sprintf("%gs window", b.idle.Seconds())
+	mW := b.res.metric("idle-wakeups", "idle: context switches per minute, all threads ("+win+")", "/min")
+	mC := b.res.metric("idle-cpu", "idle: CPU time per minute ("+win+")", "ms/min")
+	mW.Short, mC.Short = "idle: context switches", "idle: CPU time"
 	mT := b.res.metric("threads", "threads of the init while idle", "")
 	mT.Chart = false
 	type run struct {

@@ -52,7 +52,7 @@ func (b *bench) describe() {
 		{"start-up runs per init per round", fmt.Sprint(b.runs)},
 		{"signal round trips per init per round", fmt.Sprint(b.rtts)},
 		{"orphan storms", strings.Trim(fmt.Sprint(b.orphans), "[]")},
-		{"idle window", b.idle.String()},
+		{"idle window", fmt.Sprintf("%gs", b.idle.Seconds())},
 		{"health probes timed per kind", fmt.Sprint(b.probes)},
 	}
 	for _, s := range b.subs {

@@ -213,6 +213,7 @@ func (b *bench) notef(format string, args ...any) {
 // measureSize is metric 3: the size of each binary and whether it is static.
 func (b *bench) measureSize() {
 	m := b.res.metric("size", "binary size", "MiB")
+	m.Short = "binary size"
 	for _, s := range b.subs {
 		st, err := os.Stat(s.path)
 		if err != nil {

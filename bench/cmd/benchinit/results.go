@@ -40,6 +40,8 @@ type SubjectInfo struct {
 type Metric struct {
 	ID    string `json:"id"`
 	Title string `json:"title"`
+	// Short is the chart's label.
+	Short string `json:"short,omitempty"`
 	Unit  string `json:"unit"`
 	// Higher is set when a larger value is better (reaps per second).
 	Higher bool `json:"higher,omitempty"`

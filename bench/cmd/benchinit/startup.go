@@ -52,6 +52,7 @@ func (b *bench) measureStartup() {
 		}
 		m := b.res.metric(id, title, "ms")
 		m.Floor = "/bin/true alone"
+		m.Short = map[bool]string{false: "start-up + exit, no namespace", true: "start-up + exit, PID namespace"}[ns]
 		// Check each command line once, keeping what it says on stderr.
 		for _, s := range subs {
 			p, err := spawn(s.argv(truePath), ns, false, filepath.Join(b.tmp, s.name+"-true.err"))

@@ -37,11 +37,17 @@ func (b *bench) measureStorm() {
 	mSteady := b.res.metric("rss", "RSS while the child sleeps", "MiB")
 	mPeak := b.res.metric("rss-peak", "peak RSS (VmHWM) while the child sleeps", "MiB")
 	last := b.orphans[len(b.orphans)-1]
+	mSteady.Short = "RSS, child asleep"
+	mPeak.Chart = false
 	mAfter := b.res.metric("rss-after", fmt.Sprintf("RSS after reaping %d zombies", last), "MiB")
 	mPeakAfter := b.res.metric("rss-peak-after", fmt.Sprintf("peak RSS (VmHWM) after reaping %d zombies", last), "MiB")
+	mAfter.Short = fmt.Sprintf("RSS after %d reaps", last)
+	mPeakAfter.Chart = false
 	var mTime, mRate []*Metric
 	for _, n := range b.orphans {
-		mTime = append(mTime, b.res.metric(fmt.Sprintf("reap-%d", n), fmt.Sprintf("reaping %d orphans as PID 1: time until no zombie is left", n), "ms"))
+		t := b.res.metric(fmt.Sprintf("reap-%d", n), fmt.Sprintf("reaping %d orphans as PID 1: time until no zombie is left", n), "ms")
+		t.Short = fmt.Sprintf("reaping %d orphans: time", n)
+		mTime = append(mTime, t)
 		r := b.res.metric(fmt.Sprintf("reap-rate-%d", n), fmt.Sprintf("reaping %d orphans: zombies reaped per second", n), "reaps/s")
 		r.Higher = true
 		r.Chart = false // the same figure as the time, inverted
@@ -49,7 +55,9 @@ func (b *bench) measureStorm() {
 	}
 	var mCPU []*Metric
 	for _, n := range b.orphans {
-		mCPU = append(mCPU, b.res.metric(fmt.Sprintf("cpu-reap-%d", n), fmt.Sprintf("init CPU time per 10,000 reaps, %d-orphan storm", n), "ms"))
+		c := b.res.metric(fmt.Sprintf("cpu-reap-%d", n), fmt.Sprintf("init CPU time per 10,000 reaps, %d-orphan storm", n), "ms")
+		c.Short = fmt.Sprintf("CPU per 10,000 reaps, %d storm", n)
+		mCPU = append(mCPU, c)
 	}
 
 	cg, err := newPidsCgroup(fmt.Sprintf("tend-bench-%d", os.Getpid()))

@@ -20,14 +20,14 @@ var colors = map[string]string{
 // from 1 (lower is better on every row). Hand-written SVG, no dependencies.
 func chart(r *Results) string {
 	const (
-		left   = 330.0 // metric labels
+		left   = 260.0 // metric labels
 		plotW  = 520.0
 		right  = 80.0 // value labels
 		barH   = 9.0
 		gap    = 2.0
 		groupG = 12.0
 		top    = 58.0
-		lo, hi = -6.0, 6.0 // log2 of the axis ends: ×1/64 … ×64
+		lo, hi = -6.0, 5.0 // log2 of the axis ends: ×1/64 … ×32
 	)
 	names := r.names()
 	var ms []*Metric
@@ -77,11 +77,15 @@ func chart(r *Results) string {
 		if unit != "" {
 			unit = " (" + unit + ")"
 		}
-		title := m.Title + unit
+		title := m.Title
+		if m.Short != "" {
+			title = m.Short
+		}
+		title += unit
 		if m.Higher {
 			title += ", higher is better"
 		}
-		p(`<text x="%.0f" y="%.1f" text-anchor="end">%s</text>`+"\n", left-8, y+float64(len(names))*(barH+gap)/2+3, html.EscapeString(shorten(title, 56)))
+		p(`<text x="%.0f" y="%.1f" text-anchor="end">%s</text>`+"\n", left-8, y+float64(len(names))*(barH+gap)/2+3, html.EscapeString(shorten(title, 44)))
 		for i, n := range names {
 			by := y + float64(i)*(barH+gap)
 			ra, ok := m.ratio(n, base)
@@ -95,7 +99,7 @@ func chart(r *Results) string {
 				x2 = x(ra)
 			} else {
 				x2 = x(math.Exp2(lo))
-				label = fmt.Sprintf("%s (%s)", num(ra), "≤0")
+				label = num(ra)
 			}
 			a, b := math.Min(x1, x2), math.Max(x1, x2)
 			p(`<rect x="%.1f" y="%.1f" width="%.1f" height="%.0f" fill="%s"><title>%s %s: %s</title></rect>`+"\n", a, by, math.Max(b-a, 1), barH, colors[n], n, html.EscapeString(m.Title), label)
