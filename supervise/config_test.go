@@ -1,0 +1,109 @@
+package supervise
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestDefaults(t *testing.T) {
+	c := Defaults()
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"Grace", c.Grace, 10 * time.Second},
+		{"MaxRestarts", c.MaxRestarts, 10},
+		{"BackoffMin", c.BackoffMin, time.Second},
+		{"BackoffMax", c.BackoffMax, time.Minute},
+		{"Deadline", c.Deadline, time.Duration(0)},
+		{"Restart", c.Restart, RestartNo},
+		{"Forward", c.Forward, ForwardGroup},
+		{"Health.Interval", c.Health.Interval, 10 * time.Second},
+		{"Health.Timeout", c.Health.Timeout, time.Second},
+		{"Health.Retries", c.Health.Retries, 3},
+		{"Health.StartPeriod", c.Health.StartPeriod, time.Duration(0)},
+		{"Health.OnUnhealthy", c.Health.OnUnhealthy, UnhealthyDefault},
+		{"Health.Enabled()", c.Health.Enabled(), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("Defaults().%s = %v; want %v", tt.name, tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	with := func(f func(c *Config)) Config {
+		c := Defaults()
+		c.Argv = []string{"true"}
+		f(&c)
+		return c
+	}
+	tests := []struct {
+		name    string
+		in      Config
+		wantErr bool
+	}{
+		{"defaults with a command", with(func(*Config) {}), false},
+		{"pause", with(func(c *Config) { c.Argv, c.Pause = nil, true }), false},
+		{"zero grace", with(func(c *Config) { c.Grace = 0 }), false},
+		{"unlimited restarts", with(func(c *Config) { c.MaxRestarts = 0 }), false},
+		{"backoff min equals max", with(func(c *Config) { c.BackoffMin, c.BackoffMax = time.Second, time.Second }), false},
+		{"zero backoff", with(func(c *Config) { c.BackoffMin, c.BackoffMax = 0, 0 }), false},
+		{"deadline", with(func(c *Config) { c.Deadline = time.Hour }), false},
+		{"health cmd", with(func(c *Config) { c.Health.Cmd = []string{"true"} }), false},
+		{"health http", with(func(c *Config) { c.Health.HTTP = &ProbeURL{} }), false},
+		{"health tcp", with(func(c *Config) { c.Health.TCP = "127.0.0.1:80" }), false},
+		{"probe with start period", with(func(c *Config) { c.Health.TCP, c.Health.StartPeriod = "127.0.0.1:80", time.Minute }), false},
+		{"pause with status addr", with(func(c *Config) { c.Argv, c.Pause, c.StatusAddr = nil, true, "127.0.0.1:0" }), false},
+
+		{"no command", with(func(c *Config) { c.Argv = nil }), true},
+		{"empty argv", with(func(c *Config) { c.Argv = []string{} }), true},
+		{"pause and command", with(func(c *Config) { c.Pause = true }), true},
+		{"negative grace", with(func(c *Config) { c.Grace = -time.Second }), true},
+		{"negative max restarts", with(func(c *Config) { c.MaxRestarts = -1 }), true},
+		{"negative backoff min", with(func(c *Config) { c.BackoffMin = -time.Nanosecond }), true},
+		{"negative backoff max", with(func(c *Config) { c.BackoffMin, c.BackoffMax = 0, -time.Second }), true},
+		{"backoff min above max", with(func(c *Config) { c.BackoffMin, c.BackoffMax = 2*time.Minute, time.Minute }), true},
+		{"negative deadline", with(func(c *Config) { c.Deadline = -time.Second }), true},
+		{"cmd and http", with(func(c *Config) { c.Health.Cmd, c.Health.HTTP = []string{"true"}, &ProbeURL{} }), true},
+		{"cmd and tcp", with(func(c *Config) { c.Health.Cmd, c.Health.TCP = []string{"true"}, "127.0.0.1:80" }), true},
+		{"http and tcp", with(func(c *Config) { c.Health.HTTP, c.Health.TCP = &ProbeURL{}, "127.0.0.1:80" }), true},
+		{"three probes", with(func(c *Config) {
+			c.Health.Cmd, c.Health.HTTP, c.Health.TCP = []string{"true"}, &ProbeURL{}, "127.0.0.1:80"
+		}), true},
+		{"zero interval", with(func(c *Config) { c.Health.Interval = 0 }), true},
+		{"negative interval", with(func(c *Config) { c.Health.Interval = -time.Second }), true},
+		{"zero timeout", with(func(c *Config) { c.Health.Timeout = 0 }), true},
+		{"zero retries", with(func(c *Config) { c.Health.Retries = 0 }), true},
+		{"negative start period", with(func(c *Config) { c.Health.StartPeriod = -time.Second }), true},
+		{"pause and probe", with(func(c *Config) { c.Argv, c.Pause, c.Health.TCP = nil, true, "127.0.0.1:80" }), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.in.Validate()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Validate() = %v; want error %v", err, tt.wantErr)
+			}
+			var ue *UsageError
+			if err != nil && !errors.As(err, &ue) {
+				t.Errorf("Validate() = %v (%T); want a *UsageError", err, err)
+			}
+		})
+	}
+}
+
+func TestUsageError(t *testing.T) {
+	err := Usagef("--grace: invalid duration %q", "x")
+	var ue *UsageError
+	if !errors.As(err, &ue) || err.Error() != `--grace: invalid duration "x"` {
+		t.Errorf("Usagef(...) = %v (%T); want *UsageError %q", err, err, `--grace: invalid duration "x"`)
+	}
+	inner := errors.New("inner")
+	if !errors.Is(&UsageError{Err: inner}, inner) {
+		t.Errorf("errors.Is(&UsageError{inner}, inner) = false; want true")
+	}
+}

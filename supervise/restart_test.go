@@ -1,0 +1,200 @@
+package supervise
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestWantRestart(t *testing.T) {
+	tests := []struct {
+		name      string
+		policy    Restart
+		code      int
+		unhealthy bool
+		want      bool
+	}{
+		{"no, exit 0", RestartNo, 0, false, false},
+		{"no, exit 1", RestartNo, 1, false, false},
+		{"no, SIGTERM", RestartNo, 143, false, false},
+		{"no, unhealthy", RestartNo, 143, true, true},
+		{"on-failure, exit 0", RestartOnFailure, 0, false, false},
+		{"on-failure, exit 1", RestartOnFailure, 1, false, true},
+		{"on-failure, exit 255", RestartOnFailure, 255, false, true},
+		{"on-failure, SIGKILL", RestartOnFailure, 137, false, true},
+		{"on-failure, exit 0 unhealthy", RestartOnFailure, 0, true, true},
+		{"on-failure, SIGTERM unhealthy", RestartOnFailure, 143, true, true},
+		{"always, exit 0", RestartAlways, 0, false, true},
+		{"always, exit 1", RestartAlways, 1, false, true},
+		{"always, SIGTERM", RestartAlways, 143, false, true},
+		{"always, unhealthy", RestartAlways, 0, true, true},
+		{"unknown policy", Restart(99), 1, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := wantRestart(tt.policy, tt.code, tt.unhealthy); got != tt.want {
+				t.Errorf("wantRestart(%d, %d, %v) = %v; want %v", tt.policy, tt.code, tt.unhealthy, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	const s, m = time.Second, time.Minute
+	tests := []struct {
+		name    string
+		attempt int
+		lo, hi  time.Duration
+		want    time.Duration
+	}{
+		{"attempt 1 is min", 1, s, m, s},
+		{"attempt 2 doubles", 2, s, m, 2 * s},
+		{"attempt 3", 3, s, m, 4 * s},
+		{"attempt 4", 4, s, m, 8 * s},
+		{"attempt 6", 6, s, m, 32 * s},
+		{"attempt 7 capped", 7, s, m, m},
+		{"attempt 100 capped", 100, s, m, m},
+		{"huge attempt does not overflow", 1 << 40, s, m, m},
+		{"attempt 0 is min", 0, s, m, s},
+		{"negative attempt is min", -3, s, m, s},
+		{"100ms series", 4, 100 * time.Millisecond, m, 800 * time.Millisecond},
+		{"cap between doublings", 3, 3 * s, 10 * s, 10 * s},
+		{"min equals max", 5, 5 * s, 5 * s, 5 * s},
+		{"zero min floored", 1, 0, m, 10 * time.Millisecond},
+		{"zero min doubles from floor", 3, 0, m, 40 * time.Millisecond},
+		{"negative min floored", 1, -s, m, 10 * time.Millisecond},
+		{"zero min and max", 5, 0, 0, 10 * time.Millisecond},
+		{"max below floor", 2, 0, time.Millisecond, 10 * time.Millisecond},
+		{"max below min", 3, 2 * s, s, 2 * s},
+		{"huge max", 62, s, time.Duration(1<<63 - 1), time.Duration(1<<63 - 1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := backoff(tt.attempt, tt.lo, tt.hi); got != tt.want {
+				t.Errorf("backoff(%d, %v, %v) = %v; want %v", tt.attempt, tt.lo, tt.hi, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestBackoffNeverSpins checks the contract "a crash-looping command never
+// spins, whatever the flags": every delay is at least the floor and the
+// series never decreases.
+func TestBackoffNeverSpins(t *testing.T) {
+	for _, lo := range []time.Duration{-time.Second, 0, 1, time.Millisecond, time.Second, time.Hour} {
+		for _, hi := range []time.Duration{0, 1, time.Millisecond, time.Second, time.Minute, 1<<63 - 1} {
+			prev := time.Duration(0)
+			for attempt := 1; attempt <= 80; attempt++ {
+				d := backoff(attempt, lo, hi)
+				if d < minBackoff || d < prev {
+					t.Fatalf("backoff(%d, %v, %v) = %v; want at least %v and at least backoff(%d) = %v", attempt, lo, hi, d, minBackoff, attempt-1, prev)
+				}
+				prev = d
+			}
+		}
+	}
+}
+
+func TestNextAttempt(t *testing.T) {
+	tests := []struct {
+		name       string
+		prev       int
+		ranFor     time.Duration
+		backoffMax time.Duration
+		want       int
+	}{
+		{"first restart", 0, time.Millisecond, time.Minute, 1},
+		{"quick failure counts", 3, time.Second, time.Minute, 4},
+		{"exactly backoff-max counts", 3, time.Minute, time.Minute, 4},
+		{"longer than backoff-max resets", 7, time.Minute + 1, time.Minute, 1},
+		{"long run after none", 0, time.Hour, time.Minute, 1},
+		{"zero backoff-max, instant exit", 2, 0, 0, 3},
+		{"zero backoff-max, any run resets", 2, time.Nanosecond, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := nextAttempt(tt.prev, tt.ranFor, tt.backoffMax); got != tt.want {
+				t.Errorf("nextAttempt(%d, %v, %v) = %d; want %d", tt.prev, tt.ranFor, tt.backoffMax, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExhausted(t *testing.T) {
+	tests := []struct {
+		attempt, maxRestarts int
+		want                 bool
+	}{
+		{1, 0, false},
+		{1000000, 0, false},
+		{1, 1, false},
+		{2, 1, true},
+		{3, 3, false},
+		{4, 3, true},
+		{10, 10, false},
+		{11, 10, true},
+		{0, 3, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("attempt %d of %d", tt.attempt, tt.maxRestarts), func(t *testing.T) {
+			if got := exhausted(tt.attempt, tt.maxRestarts); got != tt.want {
+				t.Errorf("exhausted(%d, %d) = %v; want %v", tt.attempt, tt.maxRestarts, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRestartSeries plays the issue's example through the pure functions: a
+// command that exits 1 at once with --restart=on-failure --max-restarts=3
+// --backoff-min=100ms runs 4 times, the gaps double, the final status is 1.
+func TestRestartSeries(t *testing.T) {
+	const maxRestarts = 3
+	lo, hi := 100*time.Millisecond, time.Minute
+	var delays []time.Duration
+	attempt, runs := 0, 1
+	for {
+		code := 1
+		if !wantRestart(RestartOnFailure, code, false) {
+			t.Fatalf("wantRestart(on-failure, 1, false) = false")
+		}
+		attempt = nextAttempt(attempt, time.Millisecond, hi)
+		if exhausted(attempt, maxRestarts) {
+			break
+		}
+		delays = append(delays, backoff(attempt, lo, hi))
+		runs++
+	}
+	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}
+	if runs != 4 || fmt.Sprint(delays) != fmt.Sprint(want) {
+		t.Errorf("on-failure, max 3, exit 1 at once: %d runs, delays %v; want 4 runs, delays %v", runs, delays, want)
+	}
+	if got := finalStatus(1, nil); got != 1 {
+		t.Errorf("finalStatus(1, nil) = %d; want 1", got)
+	}
+}
+
+func TestFinalStatus(t *testing.T) {
+	remap := map[int]int{143: 0, 1: 2, 0: 5, 2: 1}
+	tests := []struct {
+		name  string
+		code  int
+		remap map[int]int
+		want  int
+	}{
+		{"no rules", 143, nil, 143},
+		{"empty rules", 3, map[int]int{}, 3},
+		{"remapped", 143, remap, 0},
+		{"zero remapped", 0, remap, 5},
+		{"not chained", 1, remap, 2},
+		{"swap", 2, remap, 1},
+		{"absent", 137, remap, 137},
+		{"usage error remapped too", 125, map[int]int{125: 1}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := finalStatus(tt.code, tt.remap); got != tt.want {
+				t.Errorf("finalStatus(%d, %v) = %d; want %d", tt.code, tt.remap, got, tt.want)
+			}
+		})
+	}
+}
