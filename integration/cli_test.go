@@ -6,8 +6,11 @@ package integration
 // arguments passed through, and no subcommands.
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -202,4 +205,57 @@ func TestNoSubcommands(t *testing.T) {
 			t.Errorf("tend %q printed %q; want %q (the program)", tt.args, got, tt.want)
 		}
 	}
+}
+
+// TestLogs: tend's own lines go to stderr only: "tend: …" in text, one JSON
+// object per line with --log-format json; --quiet leaves only errors (none
+// here); -v adds every reap, here an orphan's (a line with pid=N).
+func TestLogs(t *testing.T) {
+	t.Parallel()
+	// run runs tend with args on a child that leaves an orphan for tend to
+	// reap and prints "orphan N"; it returns tend's stderr lines and N. (The
+	// orphan sleeps so that it outlives its parent, or its parent might reap
+	// it; tend's shutdown ends it early.)
+	run := func(args ...string) ([]string, int) {
+		t.Helper()
+		p := startTend(t, runOpts{}, append(args, "/bin/sh", "-c", `( sleep 1 & echo "orphan $!" ); exit 0`)...)
+		p.waitStatus(exitTimeout, 0)
+		var orphan int
+		if _, err := fmt.Sscanf(p.stdout.String(), "orphan %d\n", &orphan); err != nil {
+			t.Errorf("tend %q: stdout = %q; want only the child's \"orphan N\"", args, p.stdout)
+		}
+		return splitLines(p.stderr.String()), orphan
+	}
+	text, _ := run()
+	if len(text) == 0 {
+		t.Errorf("default logging: nothing on stderr; want start and exit events")
+	}
+	if tl := tendLines(strings.Join(text, "\n")); len(tl) != len(text) {
+		t.Errorf("default logging: stderr lines %q; want each to start \"tend: \"", text)
+	}
+	verbose, orphan := run("-v")
+	if !slices.ContainsFunc(verbose, func(l string) bool { return strings.Contains(l, fmt.Sprintf(" pid=%d", orphan)) }) {
+		t.Errorf("-v logged %q; want a line about the reap of orphan pid=%d", verbose, orphan)
+	}
+	if q, _ := run("--quiet"); len(q) != 0 {
+		t.Errorf("--quiet: stderr = %q; want nothing", q)
+	}
+	js, _ := run("--log-format", "json")
+	if len(js) == 0 {
+		t.Errorf("--log-format json: nothing on stderr")
+	}
+	for _, l := range js {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(l), &obj); err != nil {
+			t.Errorf("--log-format json: line %q is not a JSON object: %v", l, err)
+		}
+	}
+}
+
+// splitLines splits s into its lines.
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 }

@@ -287,12 +287,14 @@ func spawnTrap(spec string) (int, error) {
 	return cmd.Process.Pid, nil
 }
 
-// orphansScript double-forks $1 orphans: each ( : & ) forks a subshell that
-// forks a background job and exits at once, so the job (or its zombie) is
-// reparented to the nearest subreaper, tend.
+// orphansScript double-forks $1 orphans: each ( sleep 0.05 & ) forks a
+// subshell that forks a background sleep and exits at once, so the sleep is
+// reparented to the nearest subreaper, tend, and exits soon after. (With
+// ( : & ) instead, dash's subshell often reaps its job itself before it
+// exits, and tend never sees an orphan.)
 const orphansScript = `n=$1; shift
 i=0
-while [ "$i" -lt "$n" ]; do ( : & ); i=$((i+1)); done
+while [ "$i" -lt "$n" ]; do ( sleep 0.05 & ); i=$((i+1)); done
 echo "orphans done"
 if [ $# -gt 0 ]; then exec "$@"; fi
 exit 0`

@@ -8,7 +8,6 @@ package integration
 // process it started.
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -782,16 +781,6 @@ func (o *output) bytes() []byte {
 
 // String returns everything collected so far.
 func (o *output) String() string { return string(o.bytes()) }
-
-// lines splits everything collected so far into lines.
-func (o *output) lines() []string {
-	var lines []string
-	sc := bufio.NewScanner(bytes.NewReader(o.bytes()))
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	return lines
-}
 
 // tendLines returns the lines of s that tend itself logged ("tend: …").
 func tendLines(s string) []string {
