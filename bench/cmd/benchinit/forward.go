@@ -20,13 +20,16 @@ func (b *bench) measureForward() {
 	o50.Short, o99.Short = "forwarding overhead, p50", "forwarding overhead, p99"
 	m50.Floor, m99.Floor = "child signalled directly", "child signalled directly"
 	m50.Chart, m99.Chart = false, false
+	cs := b.res.metric("fwd-ctxsw", "context switches of the init per forwarded signal (all threads)", "")
+	cpu := b.res.metric("fwd-cpu", "init CPU time per forwarded signal", "µs")
+	cs.Short, cpu.Short = "context switches per forwarded signal", "CPU per forwarded signal"
 	for r := range b.rounds {
 		var d50s, d99s []float64
 		for j := range b.subs {
 			s := b.subs[(j+r)%len(b.subs)]
-			via, direct, err := b.forwardSession(s)
+			via, direct, perSig, err := b.forwardSession(s)
 			if err != nil {
-				for _, m := range []*Metric{m50, m99, o50, o99} {
+				for _, m := range []*Metric{m50, m99, o50, o99, cs, cpu} {
 					m.fail(s.name, fmt.Sprintf("round %d: %v", r+1, err))
 				}
 				b.progress("forward %s round %d: %v", s.name, r+1, err)
@@ -39,6 +42,8 @@ func (b *bench) measureForward() {
 			d50s, d99s = append(d50s, d50), append(d99s, d99)
 			o50.add(s.name, v50-d50)
 			o99.add(s.name, v99-d99)
+			cs.add(s.name, perSig.ctxsw)
+			cpu.add(s.name, perSig.cpuUS)
 		}
 		if len(d50s) > 0 { // the floor of the round: the median session's direct figures
 			m50.add(floor, quantile(d50s, .5))
@@ -48,10 +53,13 @@ func (b *bench) measureForward() {
 	}
 }
 
-func (b *bench) forwardSession(s subject) (via, direct []float64, err error) {
+// perSignal is what one forwarded signal costs the init.
+type perSignal struct{ ctxsw, cpuUS float64 }
+
+func (b *bench) forwardSession(s subject) (via, direct []float64, cost perSignal, err error) {
 	p, err := spawn(s.argv(b.child, "echo"), true, true, filepath.Join(b.tmp, s.name+"-echo.err"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, cost, err
 	}
 	b.track(p)
 	defer b.untrack(p)
@@ -67,13 +75,21 @@ func (b *bench) forwardSession(s subject) (via, direct []float64, err error) {
 		return buf[0], nil
 	}
 	if c, err := read(10 * time.Second); err != nil || c != 'r' {
-		return nil, nil, fmt.Errorf("child not ready: %q %v (stderr: %s)", c, err, p.stderr())
+		return nil, nil, cost, fmt.Errorf("child not ready: %q %v (stderr: %s)", c, err, p.stderr())
 	}
 	kids, err := childrenOf(p.pid)
 	if err != nil || len(kids) != 1 {
-		return nil, nil, fmt.Errorf("init has children %v (%v), want exactly one", kids, err)
+		return nil, nil, cost, fmt.Errorf("init has children %v (%v), want exactly one", kids, err)
 	}
 	child := kids[0]
+	c0, _, err := ctxSwitches(p.pid)
+	if err != nil {
+		return nil, nil, cost, err
+	}
+	cpu0, err := cpuTime(p.pid)
+	if err != nil {
+		return nil, nil, cost, err
+	}
 	trip := func(pid int) (float64, error) {
 		t0 := time.Now()
 		if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
@@ -97,7 +113,7 @@ func (b *bench) forwardSession(s subject) (via, direct []float64, err error) {
 		for _, pid := range order {
 			d, err := trip(pid)
 			if err != nil {
-				return nil, nil, fmt.Errorf("round trip %d: %w", i+1, err)
+				return nil, nil, cost, fmt.Errorf("round trip %d: %w", i+1, err)
 			}
 			if i < 50 {
 				continue
@@ -109,13 +125,23 @@ func (b *bench) forwardSession(s subject) (via, direct []float64, err error) {
 			}
 		}
 	}
+	c1, _, err := ctxSwitches(p.pid)
+	if err != nil {
+		return nil, nil, cost, err
+	}
+	cpu1, err := cpuTime(p.pid)
+	if err != nil {
+		return nil, nil, cost, err
+	}
+	n := float64(50 + b.rtts) // signals sent to the init
+	cost = perSignal{ctxsw: float64(c1-c0) / n, cpuUS: float64(cpu1-cpu0) / 1e3 / n}
 	p.stdin.Close()
 	p.stdin = nil
 	if err := p.wait(5 * time.Second); err != nil {
-		return nil, nil, err
+		return nil, nil, cost, err
 	}
 	if len(via) != b.rtts || len(direct) != b.rtts {
-		return nil, nil, fmt.Errorf("%d/%d answers, want %d", len(via), len(direct), b.rtts)
+		return nil, nil, cost, fmt.Errorf("%d/%d answers, want %d", len(via), len(direct), b.rtts)
 	}
-	return via, direct, nil
+	return via, direct, cost, nil
 }

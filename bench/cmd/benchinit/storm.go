@@ -43,7 +43,7 @@ func (b *bench) measureStorm() {
 	mPeakAfter := b.res.metric("rss-peak-after", fmt.Sprintf("peak RSS (VmHWM) after reaping %d zombies", last), "MiB")
 	mAfter.Short = fmt.Sprintf("RSS after %d reaps", last)
 	mPeakAfter.Chart = false
-	var mTime, mRate []*Metric
+	var mTime, mRate, mCS []*Metric
 	for _, n := range b.orphans {
 		t := b.res.metric(fmt.Sprintf("reap-%d", n), fmt.Sprintf("reaping %d orphans as PID 1: time until no zombie is left", n), "ms")
 		t.Short = fmt.Sprintf("reaping %d orphans: time", n)
@@ -58,11 +58,14 @@ func (b *bench) measureStorm() {
 		c := b.res.metric(fmt.Sprintf("cpu-reap-%d", n), fmt.Sprintf("init CPU time per 10,000 reaps, %d-orphan storm", n), "ms")
 		c.Short = fmt.Sprintf("CPU per 10,000 reaps, %d storm", n)
 		mCPU = append(mCPU, c)
+		w := b.res.metric(fmt.Sprintf("ctxsw-reap-%d", n), fmt.Sprintf("context switches of the init per 1,000 reaps, %d-orphan storm", n), "")
+		w.Short = fmt.Sprintf("context switches per 1,000 reaps, %d storm", n)
+		mCS = append(mCS, w)
 	}
 
 	cg, err := newPidsCgroup(fmt.Sprintf("tend-bench-%d", os.Getpid()))
 	if err != nil {
-		for _, m := range append(append([]*Metric{mSteady, mPeak, mAfter, mPeakAfter}, mCPU...), append(mTime, mRate...)...) {
+		for _, m := range append(append(append([]*Metric{mSteady, mPeak, mAfter, mPeakAfter}, mCPU...), mCS...), append(mTime, mRate...)...) {
 			m.Skip = "no pids cgroup to count zombies: " + err.Error()
 		}
 		b.notef("storm metrics skipped: %v", err)
@@ -72,7 +75,7 @@ func (b *bench) measureStorm() {
 	for r := range b.rounds {
 		for j := range b.subs {
 			s := b.subs[(j+r)%len(b.subs)]
-			if err := b.stormSession(s, cg, r, mSteady, mPeak, mAfter, mPeakAfter, mTime, mRate, mCPU); err != nil {
+			if err := b.stormSession(s, cg, r, mSteady, mPeak, mAfter, mPeakAfter, mTime, mRate, mCPU, mCS); err != nil {
 				b.progress("storm %s round %d: %v", s.name, r+1, err)
 			}
 		}
@@ -80,9 +83,9 @@ func (b *bench) measureStorm() {
 	}
 }
 
-func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, mAfter, mPeakAfter *Metric, mTime, mRate, mCPU []*Metric) (err error) {
+func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, mAfter, mPeakAfter *Metric, mTime, mRate, mCPU, mCS []*Metric) (err error) {
 	round := fmt.Sprintf("round %d", r+1)
-	all := append(append([]*Metric{mSteady, mPeak, mAfter, mPeakAfter}, mCPU...), append(mTime, mRate...)...)
+	all := append(append(append([]*Metric{mSteady, mPeak, mAfter, mPeakAfter}, mCPU...), mCS...), append(mTime, mRate...)...)
 	defer func() {
 		if err != nil {
 			for _, m := range all { // figures are recorded only when every check passed
@@ -110,7 +113,7 @@ func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, m
 		return err
 	}
 	steady, peak := float64(rss)/(1<<20), float64(hwm)/(1<<20)
-	type storm struct{ ms, rate, cpu10k float64 }
+	type storm struct{ ms, rate, cpu10k, cs1k float64 }
 	var got []storm
 	for _, n := range b.orphans {
 		if _, err := fmt.Fprintf(p.stdin, "arm %d\n", n); err != nil {
@@ -124,6 +127,10 @@ func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, m
 			return fmt.Errorf("armed %d orphans but the cgroup counts %d (%v)", n, c, err)
 		}
 		cpu0, err := cpuTime(p.pid)
+		if err != nil {
+			return err
+		}
+		cs0, _, err := ctxSwitches(p.pid)
 		if err != nil {
 			return err
 		}
@@ -150,13 +157,17 @@ func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, m
 		if err != nil {
 			return err
 		}
+		cs1, _, err := ctxSwitches(p.pid)
+		if err != nil {
+			return err
+		}
 		if p.poll() {
 			return fmt.Errorf("init exited during the storm: %v", p.ws)
 		}
 		if _, err := expect(p.stdout, rd, "released", 10*time.Second); err != nil {
 			return err
 		}
-		got = append(got, storm{ms: float64(el) / 1e6, rate: float64(n) / el.Seconds(), cpu10k: float64(cpu1-cpu0) / 1e6 * 10000 / float64(n)})
+		got = append(got, storm{ms: float64(el) / 1e6, rate: float64(n) / el.Seconds(), cpu10k: float64(cpu1-cpu0) / 1e6 * 10000 / float64(n), cs1k: float64(cs1-cs0) * 1000 / float64(n)})
 	}
 	rss, hwm, err = memory(p.pid)
 	if err != nil {
@@ -183,6 +194,7 @@ func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, m
 		mTime[i].add(s.name, g.ms)
 		mRate[i].add(s.name, g.rate)
 		mCPU[i].add(s.name, g.cpu10k)
+		mCS[i].add(s.name, g.cs1k)
 	}
 	return nil
 }
