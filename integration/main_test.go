@@ -32,13 +32,17 @@ import (
 // that tend, which reads TEND_<OPTION>, has no option of that name.
 const (
 	// roleEnv selects what the test binary does when it is re-executed:
-	// "pid1" and "exec" start tend (see rolePID1 and roleExec), "helper" runs
-	// the workload named by the first argument, "helper-NAME" runs NAME.
+	// "pid1", "exec" and "parent" start tend (see rolePID1, roleExec and
+	// roleParent), "helper" runs the workload named by the first argument,
+	// "helper-NAME" runs NAME.
 	roleEnv = "TEND_TEST_ROLE"
 	// sigBlockEnv and sigIgnoreEnv list signal numbers (comma-separated)
 	// that the roles pid1 and exec block and ignore before they exec tend.
 	sigBlockEnv  = "TEND_TEST_SIGBLOCK"
 	sigIgnoreEnv = "TEND_TEST_SIGIGN"
+	// sigRaiseEnv lists signals the roles send to their own (exec'ing)
+	// thread after blocking: they are pending when tend starts.
+	sigRaiseEnv = "TEND_TEST_SIGRAISE"
 	// requireNSEnv set to 1 turns a namespace test that cannot run into a
 	// failure instead of a skip (CI runs as root).
 	requireNSEnv = "TEND_TEST_REQUIRE_NS"
@@ -134,6 +138,8 @@ func runRole(role string, args []string) int {
 		return rolePID1(args)
 	case role == "exec":
 		return roleExec(args)
+	case role == "parent":
+		return roleParent(args)
 	case role == "helper":
 		if len(args) == 0 {
 			fmt.Fprintln(os.Stderr, harnessPrefix+"helper: no helper name")
@@ -205,14 +211,55 @@ func roleExec(args []string) int {
 			return 2
 		}
 	}
+	raise, err := parseSigList(os.Getenv(sigRaiseEnv))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, harnessPrefix+"exec: %s: %v\n", sigRaiseEnv, err)
+		return 2
+	}
+	for _, s := range raise {
+		// To this thread, which blocks s: a process-directed signal would go
+		// to another thread of ours, and execve keeps this thread's pending.
+		if err := unix.Tgkill(os.Getpid(), unix.Gettid(), s); err != nil {
+			fmt.Fprintf(os.Stderr, harnessPrefix+"exec: raise %v: %v\n", s, err)
+			return 2
+		}
+	}
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, sigBlockEnv+"=") || strings.HasPrefix(kv, sigIgnoreEnv+"=") ||
-			strings.HasPrefix(kv, roleEnv+"=")
+			strings.HasPrefix(kv, sigRaiseEnv+"=") || strings.HasPrefix(kv, roleEnv+"=")
 	})
 	env = append(env, roleEnv+"=helper")
 	err = syscall.Exec(args[0], args, env)
 	fmt.Fprintf(os.Stderr, harnessPrefix+"exec %s: %v\n", args[0], err)
 	return 2
+}
+
+// roleParent starts args as its child with its own stdio, prints "parent
+// child=PID", and waits, until killed, so that a test can make the parent of
+// tend die (--pdeathsig).
+func roleParent(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, harnessPrefix+"parent: no command")
+		return 2
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, roleEnv+"=")
+	}), roleEnv+"=helper")
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, harnessPrefix+"parent: %v\n", err)
+		return 2
+	}
+	fmt.Printf("parent child=%d\n", cmd.Process.Pid)
+	if err := cmd.Wait(); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return exitErr.ExitCode()
+		}
+		return 2
+	}
+	return 0
 }
 
 // sigaddset adds s to set, in the kernel's layout (bit s-1).
@@ -269,8 +316,9 @@ type runOpts struct {
 	// not captured: read the terminal's master instead.
 	TTY *os.File
 	// SigBlock and SigIgnore are blocked and ignored by tend's parent just
-	// before it execs tend (they are inherited through execve).
-	SigBlock, SigIgnore []unix.Signal
+	// before it execs tend (they are inherited through execve); SigRaise
+	// are then made pending (they should be blocked too).
+	SigBlock, SigIgnore, SigRaise []unix.Signal
 	// Dir is tend's working directory; empty means the test's.
 	Dir string
 }
@@ -315,6 +363,9 @@ func startPID1(t testing.TB, opts runOpts, args ...string) *tendProc {
 	if len(opts.SigIgnore) > 0 {
 		env = append(env, sigIgnoreEnv+"="+formatSigList(opts.SigIgnore))
 	}
+	if len(opts.SigRaise) > 0 {
+		env = append(env, sigRaiseEnv+"="+formatSigList(opts.SigRaise))
+	}
 	p := start(t, true, argv, env, attr, opts)
 	p.waitExec()
 	return p
@@ -322,17 +373,18 @@ func startPID1(t testing.TB, opts runOpts, args ...string) *tendProc {
 
 // startTend starts tend with args as an ordinary child of the test (not
 // PID 1, so tend is a child subreaper unless told otherwise), in its own
-// process group. With SigBlock or SigIgnore the test binary in role exec
-// starts it. A t.Cleanup SIGKILLs tend and its descendants if it still runs.
+// process group. With SigBlock, SigIgnore or SigRaise the test binary in
+// role exec starts it. A t.Cleanup SIGKILLs tend and its descendants if it still runs.
 func startTend(t testing.TB, opts runOpts, args ...string) *tendProc {
 	t.Helper()
 	argv := append([]string{tendBin}, args...)
 	env := append(tendEnv(opts.Env), roleEnv+"=helper")
-	if len(opts.SigBlock) > 0 || len(opts.SigIgnore) > 0 {
+	if len(opts.SigBlock) > 0 || len(opts.SigIgnore) > 0 || len(opts.SigRaise) > 0 {
 		argv = append([]string{testBin}, argv...)
 		env = append(env, roleEnv+"=exec",
 			sigBlockEnv+"="+formatSigList(opts.SigBlock),
-			sigIgnoreEnv+"="+formatSigList(opts.SigIgnore))
+			sigIgnoreEnv+"="+formatSigList(opts.SigIgnore),
+			sigRaiseEnv+"="+formatSigList(opts.SigRaise))
 	}
 	p := start(t, false, argv, env, &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}, opts)
 	if argv[0] != tendBin {

@@ -8,6 +8,7 @@ package integration
 import (
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -166,6 +167,58 @@ func TestChildOwnGroup(t *testing.T) {
 			if pid := p.expectReady(""); pgrp != pid {
 				t.Errorf("child's process group = %d; want its own (%d)", pgrp, pid)
 			}
+		})
+	}
+}
+
+// TestSignalBeforeChild: a signal that is already pending when tend starts
+// (its parent blocked and raised it) reaches the child once the child
+// exists: sleep dies of SIGUSR1, so tend exits 138. This also needs the
+// child to start with SIGUSR1 unblocked.
+func TestSignalBeforeChild(t *testing.T) {
+	t.Parallel()
+	for _, pid1 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pid1=%v", pid1), func(t *testing.T) {
+			t.Parallel()
+			opts := runOpts{SigBlock: []unix.Signal{unix.SIGUSR1}, SigRaise: []unix.Signal{unix.SIGUSR1}}
+			p := startEither(t, pid1, opts, "sleep", "1000")
+			p.waitStatus(exitTimeout, 128+int(unix.SIGUSR1))
+		})
+	}
+}
+
+// TestPdeathsig: with --pdeathsig TERM, tend (not PID 1) gets SIGTERM when
+// its parent dies and handles it as if sent: it forwards it to the child.
+func TestPdeathsig(t *testing.T) {
+	t.Parallel()
+	for _, flags := range [][]string{{"--pdeathsig", "TERM"}, {"--pdeathsig=SIGTERM"}} {
+		t.Run(strings.Join(flags, " "), func(t *testing.T) {
+			t.Parallel()
+			argv := append(append([]string{testBin, tendBin}, flags...), helperArgv("trap", "-exit-on", "TERM")...)
+			parent := start(t, false, argv, append(tendEnv(nil), roleEnv+"=parent"), &syscall.SysProcAttr{Setpgid: true}, runOpts{})
+			line, err := parent.nextLine()
+			var tend int
+			if err == nil {
+				_, err = fmt.Sscanf(line, "parent child=%d", &tend)
+			}
+			if err != nil {
+				t.Fatalf("parent role printed %q: %v\nstderr:\n%s", line, err, parent.stderr)
+			}
+			desc := descendants(tend)
+			t.Cleanup(func() {
+				for _, pid := range append(desc, tend) {
+					if alive(pid) {
+						_ = unix.Kill(pid, unix.SIGKILL)
+					}
+				}
+			})
+			parent.expectReady("")
+			desc = descendants(tend)
+			if err := unix.Kill(parent.pid(), unix.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			parent.expectLinesSkipping(shutdownNoise(""), "SIGTERM")
+			waitFor(t, exitTimeout, "tend to exit after its child", func() bool { return !alive(tend) })
 		})
 	}
 }
