@@ -204,6 +204,9 @@ const preludeRole = "helper-stress-prelude"
 type prelude struct {
 	Rlimits map[int]uint64 // resource -> soft and hard limit
 	Cgroup  string         // a cgroup directory (v1 or v2) to join, if set
+	// Stdout and Stderr, if set, are files (FIFOs) opened for writing and
+	// made tend's fd 1 and 2.
+	Stdout, Stderr string
 }
 
 func (pr prelude) args() []string {
@@ -213,6 +216,12 @@ func (pr prelude) args() []string {
 	}
 	if pr.Cgroup != "" {
 		a = append(a, "cgroup="+pr.Cgroup)
+	}
+	if pr.Stdout != "" {
+		a = append(a, "stdout="+pr.Stdout)
+	}
+	if pr.Stderr != "" {
+		a = append(a, "stderr="+pr.Stderr)
 	}
 	return append(a, "--")
 }
@@ -238,8 +247,9 @@ func startPID1Prelude(t *testing.T, opts runOpts, pr prelude, args ...string) *t
 	return p
 }
 
-// helperPrelude: rlimit=RES:N... [cgroup=DIR] -- ARGV: sets each limit
-// (soft and hard), joins the cgroup, then execs ARGV with roleEnv=pid1.
+// helperPrelude: [rlimit=RES:N]... [cgroup=DIR] [stdout=PATH] [stderr=PATH]
+// -- ARGV: sets each limit (soft and hard), joins the cgroup, opens the
+// files as fd 1 and 2, then execs ARGV with roleEnv=pid1.
 func helperPrelude(args []string) int {
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(os.Stderr, harnessPrefix+"prelude: "+format+"\n", a...)
@@ -266,6 +276,19 @@ func helperPrelude(args []string) int {
 			if err := os.WriteFile(v+"/cgroup.procs", []byte("0\n"), 0); err != nil {
 				return fail("join cgroup %s: %v", v, err)
 			}
+		case "stdout", "stderr":
+			f, err := os.OpenFile(v, os.O_WRONLY, 0)
+			if err != nil {
+				return fail("%s: %v", k, err)
+			}
+			fd := 1
+			if k == "stderr" {
+				fd = 2
+			}
+			if err := unix.Dup3(int(f.Fd()), fd, 0); err != nil {
+				return fail("%s: dup: %v", k, err)
+			}
+			f.Close()
 		default:
 			return fail("unknown setting %q", k)
 		}
