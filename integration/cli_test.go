@@ -56,7 +56,11 @@ func TestUsageErrors(t *testing.T) {
 		{name: "log format", args: []string{"--log-format", "yaml"}, want: "yaml"},
 		{name: "remap-exit bad", args: []string{"--remap-exit", "abc:0"}, want: "abc"},
 		{name: "pdeathsig bad", args: []string{"--pdeathsig", "SIGBOGUS"}, want: "SIGBOGUS"},
+		{name: "unknown user", args: []string{"--user", "tend-no-such-user"}, want: "tend-no-such-user"},
+		{name: "workdir missing", args: []string{"--workdir", "/no/such/dir"}, want: "/no/such/dir"},
+		{name: "pause with a command", args: []string{"--pause"}},
 		{name: "TEND_GRACE bad", env: []string{"TEND_GRACE=banana"}, want: "banana"},
+		{name: "TEND_QUIET bad", env: []string{"TEND_QUIET=banana"}, want: "banana"},
 		{name: "TEND_FORWARD bad", env: []string{"TEND_FORWARD=sideways"}, want: "sideways"},
 		{name: "TEND_REWRITE bad", env: []string{"TEND_REWRITE=TERM:QUIT,INT:BOGUS"}, want: "BOGUS"},
 	}

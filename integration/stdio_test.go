@@ -101,3 +101,14 @@ func TestListenFDs(t *testing.T) {
 		})
 	}
 }
+
+// TestListenPIDUntouched: without LISTEN_FDS, LISTEN_PID is not tend's
+// business and reaches the child as it was.
+func TestListenPIDUntouched(t *testing.T) {
+	t.Parallel()
+	p := startTend(t, runOpts{Env: []string{"LISTEN_PID=4242"}}, "/bin/sh", "-c", `echo "LISTEN_PID=$LISTEN_PID LISTEN_FDS=$LISTEN_FDS"`)
+	p.waitStatus(exitTimeout, 0)
+	if got, want := p.stdout.String(), "LISTEN_PID=4242 LISTEN_FDS=\n"; got != want {
+		t.Errorf("child saw %q; want %q", got, want)
+	}
+}
