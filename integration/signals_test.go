@@ -180,17 +180,64 @@ func TestChildOwnGroup(t *testing.T) {
 
 // TestSignalBeforeChild: a signal that is already pending when tend starts
 // (its parent blocked and raised it) reaches the child once the child
-// exists: sleep dies of SIGUSR1, so tend exits 138. This also needs the
-// child to start with SIGUSR1 unblocked.
+// exists: sleep dies of it, so tend exits 128+N. This also needs the child
+// to start with the signal unblocked.
 func TestSignalBeforeChild(t *testing.T) {
 	t.Parallel()
 	for _, pid1 := range []bool{true, false} {
-		t.Run(fmt.Sprintf("pid1=%v", pid1), func(t *testing.T) {
-			t.Parallel()
-			opts := runOpts{SigBlock: []unix.Signal{unix.SIGUSR1}, SigRaise: []unix.Signal{unix.SIGUSR1}}
-			p := startEither(t, pid1, opts, "sleep", "1000")
-			p.waitStatus(exitTimeout, 128+int(unix.SIGUSR1))
-		})
+		// Only signals the Go runtime leaves blocked until signal.Notify: a
+		// TERM, HUP or INT pending at exec is unblocked by the runtime before
+		// main runs, and with no Notify yet it kills tend (or, as PID 1, is
+		// lost); no Go program can catch that one.
+		for _, sig := range []unix.Signal{unix.SIGUSR1, unix.SIGUSR2, unix.SIGALRM} {
+			t.Run(fmt.Sprintf("pid1=%v/%s", pid1, sigName(sig)), func(t *testing.T) {
+				t.Parallel()
+				opts := runOpts{SigBlock: []unix.Signal{sig}, SigRaise: []unix.Signal{sig}}
+				p := startEither(t, pid1, opts, "sleep", "1000")
+				p.waitStatus(exitTimeout, 128+int(sig))
+			})
+		}
+	}
+}
+
+// TestStopContinue: TSTP, TTIN and TTOU sent to tend are forwarded (they
+// stop a sleep), tend itself never stops and does not take a stopped child
+// for an exited one; CONT resumes the child.
+func TestStopContinue(t *testing.T) {
+	t.Parallel()
+	for _, pid1 := range []bool{true, false} {
+		for _, sig := range []unix.Signal{unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU} {
+			t.Run(fmt.Sprintf("pid1=%v/%s", pid1, sigName(sig)), func(t *testing.T) {
+				t.Parallel()
+				p := startEither(t, pid1, runOpts{}, "sleep", "1000")
+				waitForComm(t, p, "sleep")
+				state := func() byte {
+					if p.pid1 {
+						for _, s := range p.nsProcs() {
+							if s.Comm == "sleep" {
+								return s.State
+							}
+						}
+						return 0
+					}
+					for _, pid := range descendants(p.pid()) {
+						if s, err := readStat(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && s.Comm == "sleep" {
+							return s.State
+						}
+					}
+					return 0
+				}
+				p.signal(sig)
+				waitFor(t, exitTimeout, "the child to stop", func() bool { return state() == 'T' })
+				if st, err := readStat(fmt.Sprintf("/proc/%d/stat", p.pid())); err != nil || st.State == 'T' || p.exited() {
+					t.Fatalf("after %v tend is %v, %v (exited: %v); want it running", sig, st, err, p.exited())
+				}
+				p.signal(unix.SIGCONT)
+				waitFor(t, exitTimeout, "the child to continue", func() bool { return state() == 'S' || state() == 'R' })
+				p.signal(unix.SIGTERM)
+				p.waitStatus(exitTimeout, 128+int(unix.SIGTERM))
+			})
+		}
 	}
 }
 
