@@ -74,7 +74,8 @@ func helperEnv(role string) []string {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, "TEND_TEST_HELPER=")
 	})
-	return append(env, "TEND_TEST_HELPER="+role)
+	// A race-enabled binary sleeps a second at exit unless told otherwise.
+	return append(env, "TEND_TEST_HELPER="+role, "GORACE=atexit_sleep_ms=0")
 }
 
 // reapUntil calls Reap until every pid in want has been collected or the
