@@ -155,31 +155,46 @@ func TestImmediateExit(t *testing.T) {
 // TestShutdownWholeNamespace: as PID 1, the shutdown signals the whole PID
 // namespace, not only tend's descendants: a process that joined the
 // namespace with nsenter (like docker exec) gets SIGTERM, not the SIGKILL
-// of the namespace's end.
+// of the namespace's end. Both ways into the shutdown: a forwarded SIGTERM,
+// and the main child's exit (here 3, on USR1).
 func TestShutdownWholeNamespace(t *testing.T) {
 	t.Parallel()
 	nsenter, err := exec.LookPath("nsenter")
 	if err != nil {
 		t.Skip("no nsenter (util-linux)")
 	}
-	p := startPID1(t, runOpts{}, append([]string{"-v", "--grace", "30s"}, helperArgv("trap", "-exit-on", "TERM")...)...)
-	p.expectReady("")
-	ctx, cancel := context.WithTimeout(t.Context(), quickExit)
-	defer cancel()
-	joined := exec.CommandContext(ctx, nsenter, "--target", fmt.Sprint(p.pid()), "--pid", "--mount", "--", "sleep", "1000")
-	if err := joined.Start(); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name   string
+		send   unix.Signal
+		status int
+	}{
+		{"SIGTERM", unix.SIGTERM, 0},
+		{"child exits", unix.SIGUSR1, 3},
 	}
-	waitForComm(t, p, "sleep")
-	p.signal(unix.SIGTERM)
-	p.waitStatus(quickExit, 0)
-	err = joined.Wait()
-	var exitErr *exec.ExitError
-	if !errors.As(err, &exitErr) {
-		t.Fatalf("nsenter sleep: %v; want it ended by SIGTERM", err)
-	}
-	ws := exitErr.Sys().(syscall.WaitStatus)
-	if !(ws.Signaled() && ws.Signal() == syscall.SIGTERM) && ws.ExitStatus() != 128+int(unix.SIGTERM) {
-		t.Errorf("the process that joined the namespace ended with %v; want SIGTERM from the shutdown\ntend's stderr:\n%s", exitErr, p.stderr)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := startPID1(t, runOpts{}, append([]string{"-v", "--grace", "30s"},
+				helperArgv("trap", "-exit-on", sigName(tt.send), "-status", fmt.Sprint(tt.status))...)...)
+			p.expectReady("")
+			ctx, cancel := context.WithTimeout(t.Context(), quickExit)
+			defer cancel()
+			joined := exec.CommandContext(ctx, nsenter, "--target", fmt.Sprint(p.pid()), "--pid", "--mount", "--", "sleep", "1000")
+			if err := joined.Start(); err != nil {
+				t.Fatal(err)
+			}
+			waitForComm(t, p, "sleep")
+			p.signal(tt.send)
+			p.waitStatus(quickExit, tt.status)
+			err = joined.Wait()
+			var exitErr *exec.ExitError
+			if !errors.As(err, &exitErr) {
+				t.Fatalf("nsenter sleep: %v; want it ended by SIGTERM", err)
+			}
+			ws := exitErr.Sys().(syscall.WaitStatus)
+			if !(ws.Signaled() && ws.Signal() == syscall.SIGTERM) && ws.ExitStatus() != 128+int(unix.SIGTERM) {
+				t.Errorf("the process that joined the namespace ended with %v; want SIGTERM from the shutdown\ntend's stderr:\n%s", exitErr, p.stderr)
+			}
+		})
 	}
 }

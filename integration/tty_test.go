@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -136,6 +137,86 @@ func TestTerminalCtrlC(t *testing.T) {
 			t.Parallel()
 			p, master, term := startOnPTY(t, pid1, "sleep", "1000")
 			waitForComm(t, p, "sleep")
+			if _, err := master.Write([]byte{3}); err != nil {
+				t.Fatal(err)
+			}
+			if got := p.wait(exitTimeout); got != 130 {
+				t.Errorf("tend exited %d after Ctrl-C; want 130\nterminal:\n%s", got, term)
+			}
+		})
+	}
+}
+
+// TestTerminalJobControl: an interactive bash under tend has job control
+// (docker run -it … bash): $- contains m and bash does not complain that it
+// cannot take the terminal.
+func TestTerminalJobControl(t *testing.T) {
+	t.Parallel()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	for _, pid1 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pid1=%v", pid1), func(t *testing.T) {
+			t.Parallel()
+			p, _, term := startOnPTY(t, pid1, bash, "--norc", "--noprofile", "-i", "-c", `echo "flags=$-"`)
+			p.waitStatus(exitTimeout, 0)
+			var flags string
+			for {
+				line, err := term.nextLine(lineTimeout)
+				if err != nil {
+					break
+				}
+				if f, ok := strings.CutPrefix(line, "flags="); ok {
+					flags = f
+				}
+				if strings.Contains(line, "job control") || strings.Contains(line, "terminal process group") {
+					t.Errorf("bash: %s", line)
+				}
+			}
+			if !strings.Contains(flags, "m") {
+				t.Errorf("bash's $- = %q; want m (job control)\nterminal:\n%s", flags, term)
+			}
+		})
+	}
+}
+
+// TestTerminalCtrlZ: Ctrl-Z stops the child (tend neither stops nor exits),
+// SIGCONT sent to tend resumes it (like fg), and Ctrl-C then ends it: 130.
+func TestTerminalCtrlZ(t *testing.T) {
+	t.Parallel()
+	for _, pid1 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pid1=%v", pid1), func(t *testing.T) {
+			t.Parallel()
+			p, master, term := startOnPTY(t, pid1, "sleep", "1000")
+			waitForComm(t, p, "sleep")
+			state := func() byte {
+				var procs []procStat
+				if p.pid1 {
+					procs = p.nsProcs()
+				} else {
+					for _, pid := range descendants(p.pid()) {
+						if s, err := readStat(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+							procs = append(procs, s)
+						}
+					}
+				}
+				for _, s := range procs {
+					if s.Comm == "sleep" {
+						return s.State
+					}
+				}
+				return 0
+			}
+			if _, err := master.Write([]byte{0x1a}); err != nil { // Ctrl-Z
+				t.Fatal(err)
+			}
+			waitFor(t, exitTimeout, "Ctrl-Z to stop the child", func() bool { return state() == 'T' })
+			if st, err := readStat(fmt.Sprintf("/proc/%d/stat", p.pid())); err != nil || st.State == 'T' || p.exited() {
+				t.Fatalf("after Ctrl-Z tend is %v, %v (exited: %v); want it running\nterminal:\n%s", st, err, p.exited(), term)
+			}
+			p.signal(unix.SIGCONT)
+			waitFor(t, exitTimeout, "SIGCONT to resume the child", func() bool { s := state(); return s == 'S' || s == 'R' })
 			if _, err := master.Write([]byte{3}); err != nil {
 				t.Fatal(err)
 			}
