@@ -129,7 +129,7 @@ func (s *supervisor) startProbeCmd() (int, error) {
 	if s.cmd.id != nil {
 		attr.Sys.Credential = s.cmd.id.cred
 	}
-	pid, err := syscall.ForkExec(path, h.Cmd, attr)
+	pid, err := forkExec(path, h.Cmd, attr)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", h.Cmd[0], err)
 	}

@@ -2,7 +2,9 @@ package supervise
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -120,15 +122,32 @@ func (c *command) start() (pid int, ttyErr error, err error) {
 	if c.foreground {
 		attr.Sys.Foreground = true
 		attr.Sys.Ctty = 0
-		pid, err = syscall.ForkExec(path, argv, attr)
+		pid, err = forkExec(path, argv, attr)
 		if err == nil || !ttyErrno(err) {
 			return pid, nil, c.wrap(err)
 		}
 		ttyErr = err
 		attr.Sys.Foreground = false
 	}
-	pid, err = syscall.ForkExec(path, argv, attr)
+	pid, err = forkExec(path, argv, attr)
 	return pid, ttyErr, c.wrap(err)
+}
+
+// forkExec is syscall.ForkExec from a thread whose signal mask is empty.
+// The child starts with the signal mask of the thread that forks it, and a
+// Go thread keeps whatever tend's parent left blocked, except the signals
+// the runtime needs (golang/go#21078): the child of such a thread would
+// never see, say, SIGUSR1. Clearing the mask of the locked thread fixes
+// that for every child; the thread goes back to the scheduler with its
+// mask empty, which is harmless: os/signal handles whatever arrives there.
+func forkExec(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var none unix.Sigset_t
+	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &none, nil); err != nil {
+		return 0, fmt.Errorf("clear signal mask: %w", err)
+	}
+	return syscall.ForkExec(path, argv, attr)
 }
 
 func (c *command) wrap(err error) error {

@@ -3,7 +3,6 @@ package supervise
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"runtime"
@@ -95,19 +94,10 @@ type supervisor struct {
 // *StartError for the first start (126, 127 or 125). Once the child runs,
 // Run never fails: errors are logged and the loop goes on (catatonit).
 //
-// Run locks its goroutine to the OS thread and clears that thread's signal
-// mask: children inherit the mask of the thread that forks them, and tend's
-// parent may have left signals blocked (golang/go#21078). Call it from the
-// main goroutine, locked to the main thread in an init function, so that
-// --pdeathsig, which belongs to a thread, lives as long as tend
-// (golang/go#27505).
+// The loop's goroutine is not locked to a thread: when a signal arrives,
+// the goroutine that relays it can hand it to the loop on the same thread,
+// without waking another one. Only forks lock, briefly (see forkExec).
 func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var none unix.Sigset_t
-	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &none, nil); err != nil {
-		return ExitUsage, fmt.Errorf("clear signal mask: %w", err)
-	}
 	if cfg.Signals == nil {
 		in := signals.Notify()
 		cfg.Signals = &in
@@ -177,10 +167,15 @@ func (s *supervisor) becomeReaper() {
 }
 
 // setPdeathsig asks the kernel to send the signal when tend's parent dies.
-// The setting belongs to the calling thread, which Run has locked (and which
-// is the main thread, see Run). If the parent died before the call, the
-// signal is raised by hand.
+// If the parent died before the call, the signal is raised by hand.
+//
+// The setting belongs to the calling thread (golang/go#27505), so the call
+// is made locked; the Go runtime never ends a thread that is not locked
+// when its goroutine exits, so the thread, and the setting, last as long
+// as tend.
 func (s *supervisor) setPdeathsig() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	ppid := os.Getppid()
 	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(s.cfg.PdeathSig), 0, 0, 0); err != nil {
 		s.log.Warn("could not set the parent-death signal", "signal", signals.Name(s.cfg.PdeathSig), "err", err)

@@ -5,15 +5,10 @@ package main
 
 import (
 	"os"
-	"runtime"
 
 	"github.com/tend-init/tend/signals"
 	"github.com/tend-init/tend/supervise"
 )
-
-// init pins the main goroutine to the main thread: supervise.Run forks from
-// it, and --pdeathsig belongs to it (golang/go#27505).
-func init() { runtime.LockOSThread() }
 
 func main() {
 	supervise.ListenTrampoline(os.Args)
