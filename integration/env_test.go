@@ -6,6 +6,9 @@ package integration
 // flag beats its variable.
 
 import (
+	"encoding/json"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,5 +108,54 @@ func TestEnvOthers(t *testing.T) {
 	p.waitStatus(exitTimeout, 0)
 	if got := p.stdout.String(); got != "/\n" {
 		t.Errorf("TEND_WORKDIR=/tmp --workdir /: child's directory = %q; want /", got)
+	}
+}
+
+// TestEnvLogging: TEND_QUIET, TEND_LOG_FORMAT, and flags beating them.
+func TestEnvLogging(t *testing.T) {
+	t.Parallel()
+	run := func(env []string, args ...string) []string {
+		t.Helper()
+		p := startTend(t, runOpts{Env: env}, append(args, "/bin/sh", "-c", "exit 0")...)
+		p.waitStatus(exitTimeout, 0)
+		return splitLines(p.stderr.String())
+	}
+	isJSON := func(lines []string) bool {
+		for _, l := range lines {
+			if !json.Valid([]byte(l)) || !strings.HasPrefix(l, "{") {
+				return false
+			}
+		}
+		return len(lines) > 0
+	}
+	if got := run([]string{"TEND_QUIET=true"}); len(got) != 0 {
+		t.Errorf("TEND_QUIET=true: stderr %q; want nothing", got)
+	}
+	if got := run([]string{"TEND_QUIET=true"}, "--quiet=false"); len(got) == 0 {
+		t.Errorf("TEND_QUIET=true --quiet=false: nothing on stderr; want the default events")
+	}
+	if got := run([]string{"TEND_LOG_FORMAT=json"}); !isJSON(got) {
+		t.Errorf("TEND_LOG_FORMAT=json: stderr %q; want JSON lines", got)
+	}
+	if got := run([]string{"TEND_LOG_FORMAT=json"}, "--log-format", "text"); len(got) == 0 || len(tendLines(strings.Join(got, "\n"))) != len(got) {
+		t.Errorf("TEND_LOG_FORMAT=json --log-format text: stderr %q; want text lines", got)
+	}
+}
+
+// TestEnvUser: TEND_USER switches the child's user; --user beats it.
+func TestEnvUser(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("switching users needs root")
+	}
+	p := startTend(t, runOpts{Env: []string{"TEND_USER=nobody"}}, "id", "-u")
+	p.waitStatus(exitTimeout, 0)
+	if got := p.stdout.String(); got != "65534\n" {
+		t.Errorf("TEND_USER=nobody: child's uid = %q; want 65534", got)
+	}
+	p = startTend(t, runOpts{Env: []string{"TEND_USER=nobody"}}, "--user", "0:0", "id", "-u")
+	p.waitStatus(exitTimeout, 0)
+	if got := p.stdout.String(); got != "0\n" {
+		t.Errorf("TEND_USER=nobody --user 0:0: child's uid = %q; want 0", got)
 	}
 }

@@ -40,10 +40,23 @@ func startOrphan(t *testing.T, opts runOpts, args ...string) (*tendProc, int) {
 }
 
 // TestSubreaper: the orphan's parent becomes tend, and once it dies tend
-// reaps it (it does not stay a zombie).
+// reaps it (it does not stay a zombie). Also when --no-subreaper=false
+// beats TEND_NO_SUBREAPER=true.
 func TestSubreaper(t *testing.T) {
 	t.Parallel()
-	p, orphan := startOrphan(t, runOpts{})
+	t.Run("default", func(t *testing.T) {
+		t.Parallel()
+		testSubreaper(t, runOpts{})
+	})
+	t.Run("flag beats variable", func(t *testing.T) {
+		t.Parallel()
+		testSubreaper(t, runOpts{Env: []string{"TEND_NO_SUBREAPER=true"}}, "--no-subreaper=false")
+	})
+}
+
+func testSubreaper(t *testing.T, opts runOpts, args ...string) {
+	t.Helper()
+	p, orphan := startOrphan(t, opts, args...)
 	st, err := readStat(fmt.Sprintf("/proc/%d/stat", orphan))
 	if err != nil {
 		t.Fatalf("orphan %d: %v", orphan, err)
