@@ -71,7 +71,7 @@ func TestExitStatusSignalled(t *testing.T) {
 func TestExitStatusForwardedSignal(t *testing.T) {
 	t.Parallel()
 	for _, pid1 := range []bool{true, false} {
-		for _, sig := range []unix.Signal{unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGSEGV, unix.SIGUSR1} {
+		for _, sig := range []unix.Signal{unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGSEGV, unix.SIGUSR1, 40} {
 			t.Run(fmt.Sprintf("pid1=%v/%s", pid1, sigName(sig)), func(t *testing.T) {
 				t.Parallel()
 				var p *tendProc
@@ -116,6 +116,15 @@ func TestRemapExit(t *testing.T) {
 		p.waitStatus(exitTimeout, 0)
 		p = startTend(t, runOpts{}, "--remap-exit", "3:4", "--", "/bin/sh", "-c", "exit 6")
 		p.waitStatus(exitTimeout, 6)
+	})
+	// The contract's table lists 126 and 127 too, and then "--remap-exit
+	// rules apply".
+	t.Run("start failures", func(t *testing.T) {
+		t.Parallel()
+		p := startTend(t, runOpts{}, "--remap-exit", "127:0", "tend-no-such-command")
+		p.waitStatus(exitTimeout, 0)
+		p = startTend(t, runOpts{}, "--remap-exit", "126:3", t.TempDir())
+		p.waitStatus(exitTimeout, 3)
 	})
 	t.Run("143:0", func(t *testing.T) {
 		t.Parallel()
