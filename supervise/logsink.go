@@ -60,6 +60,10 @@ func (l *LogSink) Flush(timeout time.Duration) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
+	case <-l.flushed: // left over from a Flush that timed out
+	default:
+	}
+	select {
 	case l.queue <- nil: // a nil line asks the writer to report back
 	case <-t.C:
 		return
@@ -86,7 +90,10 @@ func (l *LogSink) run() {
 		if l.broken.Load() {
 			continue
 		}
-		if err := writeAll(l.fd, line); err != nil {
+		switch err := writeAll(l.fd, line); {
+		case errors.Is(err, unix.EAGAIN):
+			l.dropped.Add(1) // stayed full for a second: drop this line only
+		case err != nil:
 			l.broken.Store(true)
 		}
 	}

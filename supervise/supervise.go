@@ -105,19 +105,23 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	if err := cfg.Validate(); err != nil {
 		return ExitUsage, err
 	}
+	// From here on, tend's own statuses go through --remap-exit too.
+	fail := func(err error) (int, error) {
+		return finalStatus(exitCodeOf(err), cfg.RemapExit), err
+	}
 	tree := newReach()
 	s := &supervisor{cfg: cfg, log: log, in: *cfg.Signals, pid1: tree.pid1, tree: tree, probeDone: make(chan probeResult, 1)}
 	if !cfg.Pause {
 		cmd, err := prepareCommand(&s.cfg)
 		if err != nil {
-			return exitCodeOf(err), err
+			return fail(err)
 		}
 		s.cmd = cmd
 	}
 	if cfg.StatusAddr != "" {
 		srv, err := ListenStatus(cfg.StatusAddr, s.status.Load, func(msg string, args ...any) { log.Debug(msg, args...) })
 		if err != nil {
-			return ExitUsage, Usagef("--status-addr: %v", err)
+			return fail(Usagef("--status-addr: %v", err))
 		}
 		s.server = srv
 		defer srv.Close()
@@ -130,7 +134,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 		s.state = statePaused
 		log.Info("pausing", "pid", os.Getpid())
 	} else if err := s.startMain(); err != nil {
-		return exitCodeOf(err), err
+		return fail(err)
 	}
 	if cfg.Deadline > 0 {
 		s.deadline = time.NewTimer(cfg.Deadline)

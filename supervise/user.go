@@ -14,6 +14,9 @@ type identity struct {
 	home string
 }
 
+// noID is (uid_t)-1, which setuid(2) and setgid(2) refuse.
+const noID = 1<<32 - 1
+
 // resolveUser reads USER[:GROUP], each a name or a number, against the
 // image's /etc/passwd and /etc/group (os/user in pure Go, as tend is built
 // without cgo). Like gosu and su-exec, a user given alone brings its primary
@@ -31,6 +34,9 @@ func resolveUser(spec string) (*identity, error) {
 	id := &identity{cred: &syscall.Credential{}, home: "/"}
 	var u *user.User
 	if n, err := strconv.ParseUint(name, 10, 32); err == nil {
+		if n == noID {
+			return nil, Usagef("--user: invalid user id %q", name)
+		}
 		id.cred.Uid = uint32(n)
 		id.cred.Gid = uint32(n)
 		u, _ = user.LookupId(name)
@@ -53,6 +59,9 @@ func resolveUser(spec string) (*identity, error) {
 	}
 	if hasGroup {
 		if n, err := strconv.ParseUint(group, 10, 32); err == nil {
+			if n == noID {
+				return nil, Usagef("--user: invalid group id %q", group)
+			}
 			id.cred.Gid = uint32(n)
 		} else {
 			g, err := user.LookupGroup(group)

@@ -30,13 +30,19 @@ func run(args []string, in signals.Incoming) int {
 	if argv, ok := plainCommand(args, os.Environ()); ok {
 		return runPlain(argv, in)
 	}
-	status := 0
+	status := -1 // set once supervise.Run has run
 	app := newApp(in, &status)
-	if err := app.Run(args); err != nil {
+	err := app.Run(args)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "tend: "+err.Error())
+	}
+	switch {
+	case status >= 0:
+		return status
+	case err != nil:
 		return exitCode(err)
 	}
-	return status
+	return 0 // --help, --version
 }
 
 // exitCode maps an error from the app to tend's exit status.
@@ -136,7 +142,6 @@ func runPlain(argv []string, in signals.Incoming) int {
 	status, err := execute(cfg, in, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tend: "+err.Error())
-		return exitCode(err)
 	}
 	return status
 }

@@ -21,6 +21,13 @@ func optErr(name, format string, args ...any) error {
 func parseConfig(c *cli.Context) (supervise.Config, error) {
 	cfg := supervise.Defaults()
 	p := parser{c: c}
+	// An option given with an empty value (--grace "", TEND_GRACE=) is a
+	// mistake rather than a way to ask for the default.
+	for _, f := range c.App.Flags {
+		if sf, ok := f.(*cli.StringFlag); ok && c.IsSet(sf.Name) && c.String(sf.Name) == "" {
+			p.fail(sf.Name, "empty value")
+		}
+	}
 	cfg.Argv = c.Args().Slice()
 	cfg.Pause = c.Bool(fPause)
 	cfg.NoSubreaper = c.Bool(fNoSubreaper)
