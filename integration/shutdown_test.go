@@ -186,7 +186,7 @@ func TestShutdownWholeNamespace(t *testing.T) {
 			waitForComm(t, p, "sleep")
 			p.signal(tt.send)
 			p.waitStatus(quickExit, tt.status)
-			err = joined.Wait()
+			err := joined.Wait()
 			var exitErr *exec.ExitError
 			if !errors.As(err, &exitErr) {
 				t.Fatalf("nsenter sleep: %v; want it ended by SIGTERM", err)
