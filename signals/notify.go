@@ -3,6 +3,7 @@ package signals
 import (
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -33,9 +34,16 @@ func Notify() Incoming {
 	child := make(chan os.Signal, 1)
 	other := make(chan os.Signal, otherBuffer)
 	signal.Notify(child, unix.SIGCHLD)
+	// Registering costs a round trip to the runtime's signal thread per
+	// signal (about 10µs each), so the signals whose Go default is to kill
+	// tend go first, shortening the start-up window in which they would.
+	first := []unix.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT}
 	sigs := make([]os.Signal, 0, Max)
+	for _, sig := range first {
+		sigs = append(sigs, sig)
+	}
 	for n := 1; n <= Max; n++ {
-		if Forwardable(unix.Signal(n)) {
+		if sig := unix.Signal(n); Forwardable(sig) && !slices.Contains(first, sig) {
 			sigs = append(sigs, syscall.Signal(n))
 		}
 	}
