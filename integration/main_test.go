@@ -637,6 +637,17 @@ func (p *tendProc) nsProcs() []procStat {
 	return readProcs(fmt.Sprintf("/proc/%d/root/proc", p.pid()))
 }
 
+// nsenterArgs are the nsenter(1) options that join tend's PID and mount
+// namespaces (tend started by startPID1), and its user namespace when the
+// harness had to create one (not root).
+func (p *tendProc) nsenterArgs() []string {
+	args := []string{"--target", strconv.Itoa(p.pid()), "--pid", "--mount"}
+	if p.cmd.SysProcAttr.Cloneflags&syscall.CLONE_NEWUSER != 0 {
+		args = append(args, "--user", "--preserve-credentials")
+	}
+	return args
+}
+
 // procStat is one process's line of /proc/<pid>/stat.
 type procStat struct {
 	Pid, PPid, Pgrp, Session int

@@ -7,7 +7,6 @@ package integration
 
 import (
 	"context"
-	"fmt"
 	"os/exec"
 	"testing"
 	"time"
@@ -31,8 +30,7 @@ func TestPause(t *testing.T) {
 			p := startPID1(t, runOpts{}, "--pause")
 			ctx, cancel := context.WithTimeout(t.Context(), exitTimeout)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, nsenter, "--target", fmt.Sprint(p.pid()), "--pid", "--mount", "--",
-				"/bin/sh", "-c", orphansScript, "sh", "50")
+			cmd := exec.CommandContext(ctx, nsenter, append(p.nsenterArgs(), "--", "/bin/sh", "-c", orphansScript, "sh", "50")...)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("nsenter: %v\n%s", err, out)
 			}

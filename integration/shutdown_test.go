@@ -179,7 +179,7 @@ func TestShutdownWholeNamespace(t *testing.T) {
 			p.expectReady("")
 			ctx, cancel := context.WithTimeout(t.Context(), quickExit)
 			defer cancel()
-			joined := exec.CommandContext(ctx, nsenter, "--target", fmt.Sprint(p.pid()), "--pid", "--mount", "--", "sleep", "1000")
+			joined := exec.CommandContext(ctx, nsenter, append(p.nsenterArgs(), "--", "sleep", "1000")...)
 			if err := joined.Start(); err != nil {
 				t.Fatal(err)
 			}
