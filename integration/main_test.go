@@ -333,9 +333,8 @@ type tendProc struct {
 	stdout *output
 	stderr *output
 
-	done  chan struct{} // closed when cmd.Wait has returned
-	err   error         // cmd.Wait's error, valid after done
-	start time.Time
+	done chan struct{} // closed when cmd.Wait has returned
+	err  error         // cmd.Wait's error, valid after done
 }
 
 // startPID1 starts tend with args as PID 1 of a new PID and mount namespace
@@ -374,7 +373,8 @@ func startPID1(t testing.TB, opts runOpts, args ...string) *tendProc {
 // startTend starts tend with args as an ordinary child of the test (not
 // PID 1, so tend is a child subreaper unless told otherwise), in its own
 // process group. With SigBlock, SigIgnore or SigRaise the test binary in
-// role exec starts it. A t.Cleanup SIGKILLs tend and its descendants if it still runs.
+// role exec starts it. A t.Cleanup SIGKILLs tend and its descendants if
+// tend still runs.
 func startTend(t testing.TB, opts runOpts, args ...string) *tendProc {
 	t.Helper()
 	argv := append([]string{tendBin}, args...)
@@ -449,7 +449,6 @@ func start(t testing.TB, pid1 bool, argv, env []string, attr *syscall.SysProcAtt
 		}
 		t.Fatalf("start %s: %v", argv[0], err)
 	}
-	p.start = time.Now()
 	go func() {
 		p.err = cmd.Wait()
 		p.stdout.close()
