@@ -142,15 +142,31 @@ func checkNoZombies(t *testing.T, p *tendProc) {
 	}
 }
 
+// crashMarks are what a Go crash leaves on stderr.
+var crashMarks = []string{"panic:", "fatal error:", "goroutine ", "runtime: "}
+
+// crashed reports whether stderr shows a Go panic or fatal runtime error,
+// and returns the start of it (the message and the first frames).
+func crashed(stderr string) (string, bool) {
+	at := -1
+	for _, m := range crashMarks {
+		if i := strings.Index(stderr, m); i >= 0 && (at < 0 || i < at) {
+			at = i
+		}
+	}
+	if at < 0 {
+		return "", false
+	}
+	from := strings.LastIndexByte(stderr[:at], '\n') + 1
+	return head(stderr[from:], 1500), true
+}
+
 // checkNoPanic fails the test if tend's stderr shows a Go panic or a fatal
 // runtime error: PID 1 must never crash.
 func checkNoPanic(t *testing.T, stderr string) {
 	t.Helper()
-	for _, bad := range []string{"panic:", "goroutine ", "fatal error:", "runtime: "} {
-		if strings.Contains(stderr, bad) {
-			t.Errorf("tend's stderr holds %q (a crash):\n%s", bad, tail(stderr, 4000))
-			return
-		}
+	if c, ok := crashed(stderr); ok {
+		t.Errorf("tend crashed; its stderr:\n%s", c)
 	}
 }
 
@@ -160,6 +176,14 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
+}
+
+// head returns at most the first n bytes of s.
+func head(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // waitLine reads tend's stdout line by line until a line for which match
