@@ -40,8 +40,8 @@ const (
 	// that the roles pid1 and exec block and ignore before they exec tend.
 	sigBlockEnv  = "TEND_TEST_SIGBLOCK"
 	sigIgnoreEnv = "TEND_TEST_SIGIGN"
-	// sigRaiseEnv lists signals the roles send to their own (exec'ing)
-	// thread after blocking: they are pending when tend starts.
+	// sigRaiseEnv lists signals made pending, process-wide, just before
+	// tend starts (see raiseScript).
 	sigRaiseEnv = "TEND_TEST_SIGRAISE"
 	// requireNSEnv set to 1 turns a namespace test that cannot run into a
 	// failure instead of a skip (CI runs as root).
@@ -211,18 +211,11 @@ func roleExec(args []string) int {
 			return 2
 		}
 	}
-	raise, err := parseSigList(os.Getenv(sigRaiseEnv))
-	if err != nil {
-		fmt.Fprintf(os.Stderr, harnessPrefix+"exec: %s: %v\n", sigRaiseEnv, err)
-		return 2
-	}
-	for _, s := range raise {
-		// To this thread, which blocks s: a process-directed signal would go
-		// to another thread of ours, and execve keeps this thread's pending.
-		if err := unix.Tgkill(os.Getpid(), unix.Gettid(), s); err != nil {
-			fmt.Fprintf(os.Stderr, harnessPrefix+"exec: raise %v: %v\n", s, err)
-			return 2
-		}
+	if raise := os.Getenv(sigRaiseEnv); raise != "" {
+		// A Go process cannot make a signal pending process-wide: its other
+		// threads do not block it. Perl, single-threaded, inherits this
+		// thread's mask, sends the signals to itself and execs tend.
+		args = append([]string{"/usr/bin/perl", "-e", raiseScript, raise}, args...)
 	}
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, sigBlockEnv+"=") || strings.HasPrefix(kv, sigIgnoreEnv+"=") ||
@@ -233,6 +226,12 @@ func roleExec(args []string) int {
 	fmt.Fprintf(os.Stderr, harnessPrefix+"exec %s: %v\n", args[0], err)
 	return 2
 }
+
+// raiseScript, run by perl with the signal numbers (comma-separated) and a
+// command line, sends each signal to itself, where it stays pending when
+// blocked, and execs the command line: like a single-threaded parent (a
+// shell, runc's init) that got a signal while it blocked it.
+const raiseScript = `kill($_, $$) or die "kill $_: $!" for split /,/, shift @ARGV; exec {$ARGV[0]} @ARGV or die "exec $ARGV[0]: $!"`
 
 // roleParent starts args as its child with its own stdio, prints "parent
 // child=PID", and waits, until killed, so that a test can make the parent of
@@ -317,7 +316,7 @@ type runOpts struct {
 	TTY *os.File
 	// SigBlock and SigIgnore are blocked and ignored by tend's parent just
 	// before it execs tend (they are inherited through execve); SigRaise
-	// are then made pending (they should be blocked too).
+	// are then sent to the process (pending if blocked too; needs perl).
 	SigBlock, SigIgnore, SigRaise []unix.Signal
 	// Dir is tend's working directory; empty means the test's.
 	Dir string
