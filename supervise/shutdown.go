@@ -29,17 +29,25 @@ func newReach() reach {
 // already), and reports how many it tried (-1 when it signalled the whole
 // namespace at once).
 //
-// Descendants are found by their parent chain under /proc: orphans were
-// reparented to tend, and a grandchild that called setsid is still found,
-// where a process-group kill would miss it (dumb-init#191). A PID 1 whose
-// /proc belongs to another namespace cannot do that (the kernel shows the
-// mounting namespace's pids); it uses kill(-1), which reaches every process
-// of its namespace but itself, and then cannot skip a group.
+// As PID 1, "descendants" means the whole namespace: it also holds
+// processes that entered it (docker exec, nsenter), whose parent is outside.
+// With its own /proc, tend lists them there; a PID 1 whose /proc belongs to
+// another namespace (the kernel shows the mounting namespace's pids) uses
+// kill(-1), which reaches every process of its namespace but itself, and
+// then cannot skip a group. As a subreaper, tend follows parent chains
+// under /proc: orphans were reparented to it, and a grandchild that called
+// setsid is still found, where a process-group kill would miss it
+// (dumb-init#191).
 func (r reach) signalDescendants(sig unix.Signal, skip int) (int, error) {
-	if r.pid1 && (!r.ownProc || sig == unix.SIGKILL) {
+	var pids []int
+	switch {
+	case r.pid1 && (!r.ownProc || sig == unix.SIGKILL):
 		return -1, signals.SendAll(sig)
+	case r.pid1:
+		pids = liveProcs()
+	default:
+		pids = descendants(os.Getpid())
 	}
-	pids := descendants(os.Getpid())
 	n := 0
 	var first error
 	for _, pid := range pids {
@@ -54,6 +62,48 @@ func (r reach) signalDescendants(sig unix.Signal, skip int) (int, error) {
 		}
 	}
 	return n, first
+}
+
+// strangers reports whether a PID 1 with its own /proc shares its
+// namespace with live processes that are not its descendants (their parent
+// is outside: docker exec, nsenter). tend gets no SIGCHLD for them, so it
+// polls for them, only at the end of a shutdown.
+func (r reach) strangers() bool {
+	return r.pid1 && r.ownProc && len(liveProcs()) > 0
+}
+
+// liveProcs lists the processes under /proc that are neither tend nor
+// zombies.
+func liveProcs() []int {
+	dir, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	self := os.Getpid()
+	var out []int
+	for _, e := range dir {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		if st, ok := readState(pid); ok && st != 'Z' && st != 'X' {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// readState reads the state letter from /proc/PID/stat.
+func readState(pid int) (byte, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return 0, false
+	}
+	return b[i+2], true
 }
 
 // descendants lists the pids whose chain of parents leads to root, root

@@ -75,6 +75,7 @@ type supervisor struct {
 	termedGroup      int  // process group that got SIGTERM from a stop, 0 if none
 
 	grace    *time.Timer
+	poll     *time.Timer // looks again for strangers (see finished)
 	restartT *time.Timer
 	deadline *time.Timer
 
@@ -203,6 +204,8 @@ func (s *supervisor) loop(ctx context.Context) int {
 			if n, ok := sig.(syscall.Signal); ok {
 				s.onSignal(n)
 			}
+		case <-timerC(s.poll):
+			s.poll = nil
 		case <-timerC(s.grace):
 			s.grace = nil
 			s.onGrace()
@@ -236,9 +239,25 @@ func (s *supervisor) loop(ctx context.Context) int {
 
 // finished reports whether tend may exit: no restart is coming, and the
 // main child and every other descendant are gone.
+//
+// A PID 1 also waits, polling, for processes that joined its namespace
+// from outside and so are nobody's children here (see reach.strangers).
 func (s *supervisor) finished() bool {
-	return s.final && s.main == 0 && s.noChildren
+	if !s.final || s.main != 0 || !s.noChildren {
+		return false
+	}
+	if s.tree.strangers() {
+		if s.poll == nil {
+			s.poll = time.NewTimer(strangerPoll)
+		}
+		return false
+	}
+	return true
 }
+
+// strangerPoll is how often a PID 1 looks for processes it cannot reap
+// during the end of a shutdown.
+const strangerPoll = 20 * time.Millisecond
 
 func timerC(t *time.Timer) <-chan time.Time {
 	if t == nil {
@@ -248,7 +267,7 @@ func timerC(t *time.Timer) <-chan time.Time {
 }
 
 func (s *supervisor) stopTimers() {
-	for _, t := range []*time.Timer{s.grace, s.restartT, s.deadline, s.probe.next, s.probe.timeout} {
+	for _, t := range []*time.Timer{s.grace, s.poll, s.restartT, s.deadline, s.probe.next, s.probe.timeout} {
 		if t != nil {
 			t.Stop()
 		}
@@ -324,7 +343,7 @@ func (s *supervisor) onMainExit(e reaper.Exit) {
 	s.log.Info("exited", "pid", e.Pid, "status", code)
 	s.stopProbing()
 	s.afterRun(code, ranFor)
-	if !s.noChildren {
+	if !s.noChildren || (s.final && s.tree.strangers()) {
 		s.stopLeftovers()
 	}
 	s.publish()
@@ -359,7 +378,7 @@ func (s *supervisor) afterRun(code int, ranFor time.Duration) {
 
 // onQuiet runs when no child is left at all.
 func (s *supervisor) onQuiet() {
-	if s.grace != nil {
+	if s.grace != nil && !(s.final && s.tree.strangers()) {
 		s.grace.Stop()
 		s.grace = nil
 	}
@@ -487,7 +506,7 @@ func (s *supervisor) stopLeftovers() {
 // armGrace starts the grace period unless one is running: whatever is
 // alive when it ends gets SIGKILL.
 func (s *supervisor) armGrace() {
-	if s.grace == nil && !s.noChildren {
+	if s.grace == nil {
 		s.grace = time.NewTimer(s.cfg.Grace)
 	}
 }
