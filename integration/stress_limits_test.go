@@ -64,19 +64,19 @@ func stopHolders(cmds []*exec.Cmd) {
 
 // exhaustWhileRestarting runs the restart-under-EAGAIN scenario on a tend
 // started by start: once the child is ready, hold() makes fork fail, the
-// child is told to exit (SIGUSR1) and tend's restarts fail; after at
-// least three failed restarts, release() lifts the limit and the next
+// child is told to exit (SIGUSR1) and tend's restarts fail; after the
+// given number of failed restarts, release() lifts the limit and the next
 // restart must succeed. Throughout tend stays alive, leaves no zombie and
 // never crashes.
-func exhaustWhileRestarting(t *testing.T, p *tendProc, hold, release func()) {
+func exhaustWhileRestarting(t *testing.T, p *tendProc, failed int, hold, release func()) {
 	t.Helper()
 	p.expectReady("")
 	before := p.mem()
 	hold()
 	p.signal(unix.SIGUSR1)
 	failures := func() int { return strings.Count(p.stderr.String(), "restart failed") }
-	if !poll(quietTimeout, func() bool { return failures() >= 3 || p.exited() }) {
-		t.Fatalf("no three failed restarts in %v; tend's stderr:\n%s\nthe namespace: %v", quietTimeout, tail(p.stderr.String(), 3000), p.nsProcs())
+	if !poll(quietTimeout, func() bool { return failures() >= failed || p.exited() }) {
+		t.Fatalf("not %d failed restarts in %v; tend's stderr:\n%s\nthe namespace: %v", failed, quietTimeout, tail(p.stderr.String(), 3000), p.nsProcs())
 	}
 	if p.exited() {
 		c, _ := crashed(p.stderr.String())
@@ -117,7 +117,7 @@ func TestStressNprocWhileRestarting(t *testing.T) {
 	args := append(append([]string{"--user", strconv.Itoa(uid)}, restartArgs...), "/bin/sh", "-c", restartScript)
 	p := startPID1Prelude(t, runOpts{}, pr, args...)
 	var holders []*exec.Cmd
-	exhaustWhileRestarting(t, p,
+	exhaustWhileRestarting(t, p, 3,
 		func() {
 			holders = startHolders(t, limit+1, &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}})
 		},
@@ -186,7 +186,9 @@ func TestStressPidsCgroupWhileRestarting(t *testing.T) {
 	pr := prelude{Cgroup: cg}
 	p := startPID1Prelude(t, runOpts{}, pr, append(restartArgs, "/bin/sh", "-c", restartScript)...)
 	var holders []*exec.Cmd
-	exhaustWhileRestarting(t, p,
+	// Twenty failed restarts (about two seconds): every one is a chance
+	// for the runtime to need a thread it cannot have.
+	exhaustWhileRestarting(t, p, 20,
 		func() {
 			cur := readCgroupInt(t, filepath.Join(cg, "pids.current"))
 			if err := os.WriteFile(filepath.Join(cg, "pids.max"), []byte(strconv.Itoa(cur)), 0); err != nil {
