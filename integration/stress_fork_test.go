@@ -77,7 +77,7 @@ func TestStressOrphanBurst(t *testing.T) {
 	t.Logf("%d orphans exiting together: namespace quiet (0 zombies) %v after the release", n, quiet.Round(time.Millisecond))
 	checkForwards(t, p, unix.SIGUSR1, "")
 	after := p.mem()
-	t.Logf("tend memory idle at start: %v", idle)
+	t.Logf("tend memory just after it started: %v", idle)
 	checkMem(t, before, after)
 	p.signal(unix.SIGTERM)
 	p.waitStatus(exitTimeout, 0)
