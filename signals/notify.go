@@ -1,10 +1,12 @@
 package signals
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 	"slices"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -50,3 +52,30 @@ func Notify() Incoming {
 	signal.Notify(other, sigs...)
 	return Incoming{Child: child, Other: other}
 }
+
+// ResetReserved gives signals 32 to 34 their default disposition when
+// tend's parent left them ignored. The Go runtime installs no handler on
+// these (they belong to the C libraries), so an inherited SIG_IGN would
+// otherwise pass through tend's exec to the child, which must start with
+// default dispositions. tend itself never uses them.
+func ResetReserved() error {
+	for sig := 32; sig <= 34; sig++ {
+		// The kernel's struct sigaction begins with the handler on every
+		// architecture; zeroed, the whole struct means SIG_DFL, no flags,
+		// empty mask.
+		var old, dfl [4]uint64
+		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
+			return fmt.Errorf("rt_sigaction %d: %w", sig, e)
+		}
+		if old[0] != sigIgn {
+			continue
+		}
+		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0); e != 0 {
+			return fmt.Errorf("rt_sigaction %d: %w", sig, e)
+		}
+	}
+	return nil
+}
+
+// sigIgn is SIG_IGN as the kernel stores it.
+const sigIgn = 1

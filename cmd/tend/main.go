@@ -13,5 +13,6 @@ import (
 func main() {
 	supervise.ListenTrampoline(os.Args)
 	in := signals.Notify() // before anything else: a SIGTERM now must not kill tend
+	_ = signals.ResetReserved()
 	os.Exit(run(os.Args, in))
 }
