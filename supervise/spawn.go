@@ -65,7 +65,7 @@ func prepareCommand(cfg *Config) (*command, error) {
 	}
 	if c.dir != "" {
 		if fi, err := os.Stat(c.dir); err != nil {
-			return nil, Usagef("--workdir: %v", err)
+			return nil, Usagef("--workdir: %q: %v", c.dir, errors.Unwrap(err))
 		} else if !fi.IsDir() {
 			return nil, Usagef("--workdir: %q is not a directory", c.dir)
 		}

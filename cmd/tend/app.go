@@ -7,8 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -34,7 +36,7 @@ func run(args []string, in signals.Incoming) int {
 	app := newApp(in, &status)
 	err := app.Run(args)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "tend: "+err.Error())
+		printError(err)
 	}
 	switch {
 	case status >= 0:
@@ -43,6 +45,26 @@ func run(args []string, in signals.Incoming) int {
 		return exitCode(err)
 	}
 	return 0 // --help, --version
+}
+
+// printError prints err as tend's one error line. Control characters from
+// a hostile value (a newline in TEND_WORKDIR, say) are escaped, so the line
+// stays one line.
+func printError(err error) {
+	msg := err.Error()
+	if strings.ContainsFunc(msg, unicode.IsControl) {
+		var b strings.Builder
+		for _, r := range msg {
+			if unicode.IsControl(r) {
+				q := strconv.QuoteRune(r)
+				b.WriteString(q[1 : len(q)-1])
+			} else {
+				b.WriteRune(r)
+			}
+		}
+		msg = b.String()
+	}
+	fmt.Fprintln(os.Stderr, "tend: "+msg)
 }
 
 // exitCode maps an error from the app to tend's exit status.
@@ -141,7 +163,7 @@ func runPlain(argv []string, in signals.Incoming) int {
 	cfg.Log = sink
 	status, err := execute(cfg, in, log)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "tend: "+err.Error())
+		printError(err)
 	}
 	return status
 }
