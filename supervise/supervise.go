@@ -3,6 +3,7 @@ package supervise
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"runtime"
@@ -145,6 +146,26 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	// is not queued for us (runc#5206).
 	s.reap()
 	return s.loop(ctx), nil
+}
+
+// minFiles is the RLIMIT_NOFILE tend needs: stdio, the Go runtime's epoll
+// and eventfd (its timers), and the pipe of a fork. Below it the runtime
+// aborts with a stack trace instead of an error.
+const minFiles = 8
+
+// CheckFiles reports an RLIMIT_NOFILE too small for tend, so that tend can
+// refuse to start with one clear line. Call it before anything uses a timer.
+// (Go has already raised the soft limit to the hard one; children get the
+// original back.)
+func CheckFiles() error {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		return nil
+	}
+	if rl.Cur < minFiles {
+		return fmt.Errorf("RLIMIT_NOFILE is %d: tend needs at least %d file descriptors", rl.Cur, minFiles)
+	}
+	return nil
 }
 
 func exitCodeOf(err error) int {

@@ -14,5 +14,9 @@ func main() {
 	supervise.ListenTrampoline(os.Args)
 	in := signals.Notify() // before anything else: a SIGTERM now must not kill tend
 	_ = signals.ResetReserved()
+	if err := supervise.CheckFiles(); err != nil {
+		printError(err)
+		os.Exit(supervise.ExitUsage)
+	}
 	os.Exit(run(os.Args, in))
 }
