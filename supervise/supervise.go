@@ -128,6 +128,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 		s.server = srv
 		defer srv.Close()
 	}
+	// Before the child exists, so that the spare threads are there before
+	// anything the child does can fill a pids cgroup.
+	reserveThreads(spareThreads)
 	s.becomeReaper()
 	if cfg.PdeathSig != 0 {
 		s.setPdeathsig()
