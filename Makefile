@@ -47,17 +47,17 @@ unit: ## unit tests, any user
 race: ## every package with the race detector (integration included)
 	TEND_TEST_REQUIRE_NS=$${TEND_TEST_REQUIRE_NS:-$$([ $$(id -u) = 0 ] && echo 1)} go test -race -count=1 -timeout 6m ./...
 
-integration: ## tend as PID 1 in new PID+mount namespaces (needs root; fails instead of skipping when TEND_TEST_REQUIRE_NS=1)
-	TEND_TEST_REQUIRE_NS=$${TEND_TEST_REQUIRE_NS:-$$([ $$(id -u) = 0 ] && echo 1)} go test -count=1 -v -timeout 6m ./integration/... 2>&1 | tail -n 200; exit $${PIPESTATUS[0]}
+integration: build ## tend (bin/tend) as PID 1 in new PID+mount namespaces (needs root; fails instead of skipping when TEND_TEST_REQUIRE_NS=1)
+	TEND_TEST_BIN=$(CURDIR)/bin/tend TEND_TEST_REQUIRE_NS=$${TEND_TEST_REQUIRE_NS:-$$([ $$(id -u) = 0 ] && echo 1)} go test -count=1 -v -timeout 6m ./integration/... 2>&1 | tail -n 200; exit $${PIPESTATUS[0]}
 
 e2e: build ## real containers under runc and podman (needs root)
-	go test -tags e2e -count=1 -v -timeout 8m -run 'E2E|Dockerfile|Kubernetes' ./integration/... 2>&1 | tail -n 200; exit $${PIPESTATUS[0]}
+	TEND_TEST_BIN=$(CURDIR)/bin/tend go test -tags e2e -count=1 -v -timeout 8m -run 'E2E|Dockerfile|Kubernetes' ./integration/... 2>&1 | tail -n 200; exit $${PIPESTATUS[0]}
 
-stress-short: ## the short stress and fault suite
-	go test -tags stress -short -count=1 -timeout 5m -run Stress ./integration/... 2>&1 | tail -n 100; exit $${PIPESTATUS[0]}
+stress-short: build ## the short stress and fault suite
+	TEND_TEST_BIN=$(CURDIR)/bin/tend go test -tags stress -short -count=1 -timeout 5m -run Stress ./integration/... 2>&1 | tail -n 100; exit $${PIPESTATUS[0]}
 
-stress: ## the full stress and fault suite
-	go test -tags stress -count=1 -v -timeout 20m -run Stress ./integration/...
+stress: build ## the full stress and fault suite
+	TEND_TEST_BIN=$(CURDIR)/bin/tend go test -tags stress -count=1 -v -timeout 20m -run Stress ./integration/...
 
 fuzz: ## every fuzz target for a bounded time (corpus kept in testdata/)
 	./scripts/fuzz.sh $${FUZZTIME:-15s}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # release.sh cross-compiles tend for every Linux architecture it supports
 # into dist/tend-linux-<arch>, static (CGO_ENABLED=0), stripped, -trimpath
-# and version stamped exactly as `make build` does, and writes
+# and version stamped by `make build` itself, and writes
 # dist/SHA256SUMS. The same commit gives the same bytes (see repro-check.sh).
 #
 # Usage: scripts/release.sh            (VERSION and COMMIT default as in the Makefile)
@@ -12,7 +12,6 @@ cd "$(dirname "$0")/.."
 
 VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
 COMMIT=${COMMIT:-$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}
-LDFLAGS="-s -w -buildid= -X main.version=${VERSION} -X main.commit=${COMMIT}"
 
 # name:GOARCH:GOARM
 targets=(
@@ -31,8 +30,9 @@ for target in "${targets[@]}"; do
 	IFS=: read -r name goarch goarm <<<"$target"
 	out=dist/tend-linux-$name
 	echo "release: $out (GOARCH=$goarch${goarm:+ GOARM=$goarm})"
-	env CGO_ENABLED=0 GOOS=linux GOARCH="$goarch" GOARM="$goarm" \
-		go build -trimpath -ldflags "$LDFLAGS" -o "$out" ./cmd/tend
+	# The Makefile's build target holds the flags (tags, -trimpath, ldflags).
+	env GOOS=linux GOARCH="$goarch" GOARM="$goarm" \
+		make --no-print-directory build OUT="$out" VERSION="$VERSION" COMMIT="$COMMIT" >/dev/null
 	# A release binary must be static: no cgo, and (where file(1) exists) no interpreter.
 	if ! go version -m "$out" | grep -q 'CGO_ENABLED=0'; then
 		echo "release: $out was not built with CGO_ENABLED=0" >&2

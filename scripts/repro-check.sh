@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # repro-check.sh checks that tend builds reproducibly: the same source built
 # twice, from two copies of the tree at different paths, with two empty build
-# caches, gives byte-identical binaries. It builds as `make build` does
-# (CGO_ENABLED=0, -trimpath, -ldflags "-s -w -buildid= -X ..."), for one
-# architecture: GOARCH (default: the host's).
+# caches, gives byte-identical binaries. Each copy is built by its own
+# `make build`, for one architecture: GOARCH (default: the host's).
 #
 # Modules come from the shared module cache (they are checked against go.sum
 # either way); everything else, the standard library included, is compiled
@@ -14,7 +13,6 @@ cd "$(dirname "$0")/.."
 
 VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
 COMMIT=${COMMIT:-$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}
-LDFLAGS="-s -w -buildid= -X main.version=${VERSION} -X main.commit=${COMMIT}"
 GOARCH=${GOARCH:-$(go env GOARCH)}
 export GOARCH GOOS=linux CGO_ENABLED=0
 
@@ -38,7 +36,7 @@ build() { # build N: copy the tree to a fresh path and build with a fresh cache
 	(
 		cd "$src"
 		GOCACHE="$work/cache-$n" GOTMPDIR="$work/tmp-$n" GOFLAGS=-mod=readonly \
-			go build -trimpath -ldflags "$LDFLAGS" -o "$work/tend-$n" ./cmd/tend
+			make --no-print-directory build OUT="$work/tend-$n" VERSION="$VERSION" COMMIT="$COMMIT" >/dev/null
 	)
 }
 
