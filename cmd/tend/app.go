@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/tend-init/tend/signals"
 	"github.com/tend-init/tend/supervise"
@@ -64,7 +65,9 @@ func printError(err error) {
 		}
 		msg = b.String()
 	}
-	fmt.Fprintln(os.Stderr, "tend: "+msg)
+	// write(2) directly: on a closed stderr, os.Stderr raises SIGPIPE (Go
+	// does for fds 1 and 2), which tend would take for one sent to it.
+	_, _ = unix.Write(2, []byte("tend: "+msg+"\n"))
 }
 
 // exitCode maps an error from the app to tend's exit status.
