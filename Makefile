@@ -59,7 +59,7 @@ stress-short: build ## the short stress and fault suite
 stress: build ## the full stress and fault suite
 	TEND_TEST_BIN=$(CURDIR)/bin/tend go test -tags stress -count=1 -v -timeout 20m -run Stress ./integration/...
 
-fuzz: ## every fuzz target for a bounded time (corpus kept in testdata/)
+fuzz: ## every fuzz target for a bounded time; the corpus kept in each package's testdata/fuzz runs in every go test
 	./scripts/fuzz.sh $${FUZZTIME:-15s}
 
 static-check: build ## bin/tend is static and built without cgo
