@@ -55,8 +55,7 @@ type supervisor struct {
 	cfg  Config
 	log  *slog.Logger
 	in   signals.Incoming
-	pid1 bool
-	tree reach
+	tree reach // how tend finds its descendants
 	cmd  *command
 
 	state    state
@@ -111,8 +110,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	fail := func(err error) (int, error) {
 		return finalStatus(exitCodeOf(err), cfg.RemapExit), err
 	}
-	tree := newReach()
-	s := &supervisor{cfg: cfg, log: log, in: *cfg.Signals, pid1: tree.pid1, tree: tree, probeDone: make(chan probeResult, 1)}
+	s := &supervisor{cfg: cfg, log: log, in: *cfg.Signals, tree: newReach(), probeDone: make(chan probeResult, 1)}
 	if !cfg.Pause {
 		cmd, err := prepareCommand(&s.cfg)
 		if err != nil {
@@ -183,7 +181,7 @@ func exitCodeOf(err error) int {
 // its namespace anyway) or --no-subreaper says not to. A failure is a
 // warning: tend still reaps its own children (tini#218).
 func (s *supervisor) becomeReaper() {
-	if s.pid1 {
+	if s.tree.pid1 {
 		return
 	}
 	if s.cfg.NoSubreaper {
