@@ -1,7 +1,6 @@
 package supervise
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -86,8 +85,6 @@ type Config struct {
 	// Signals are the channels from signals.Notify, registered by the caller
 	// as early as it could; Run registers them itself when they are nil.
 	Signals *signals.Incoming
-	// Log receives tend's own log lines; Run flushes it before returning.
-	Log *LogSink
 }
 
 // Defaults returns a Config with every documented default filled in.
@@ -161,6 +158,3 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
-
-// errNoCommand is returned by lookPath for an empty name.
-var errNoCommand = errors.New("empty command name")

@@ -12,6 +12,7 @@ var (
 	errNotFound      = errors.New("command not found")
 	errNotExecutable = errors.New("permission denied")
 	errIsDir         = errors.New("is a directory")
+	errNoCommand     = errors.New("empty command name")
 )
 
 // defaultPath is used when PATH is unset, as the shells do.

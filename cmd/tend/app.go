@@ -98,11 +98,11 @@ func newApp(in signals.Incoming, status *int) *cli.App {
 		// would print it and call os.Exit inside Run.
 		ExitErrHandler: func(*cli.Context, error) {},
 		Action: func(c *cli.Context) error {
-			cfg, log, err := configure(c)
+			cfg, log, sink, err := configure(c)
 			if err != nil {
 				return err
 			}
-			st, err := execute(cfg, in, log)
+			st, err := execute(cfg, in, log, sink)
 			*status = st
 			return err
 		},
@@ -110,10 +110,10 @@ func newApp(in signals.Incoming, status *int) *cli.App {
 }
 
 // execute runs the supervisor and flushes tend's log before returning.
-func execute(cfg supervise.Config, in signals.Incoming, log *slog.Logger) (int, error) {
+func execute(cfg supervise.Config, in signals.Incoming, log *slog.Logger, sink *supervise.LogSink) (int, error) {
 	cfg.Signals = &in
 	status, err := supervise.Run(context.Background(), cfg, log)
-	cfg.Log.Flush(time.Second)
+	sink.Flush(time.Second)
 	return status, err
 }
 
@@ -163,8 +163,7 @@ func runPlain(argv []string, in signals.Incoming) int {
 	cfg := supervise.Defaults()
 	cfg.Argv = argv
 	log, sink, _ := newLogger("text", slog.LevelInfo)
-	cfg.Log = sink
-	status, err := execute(cfg, in, log)
+	status, err := execute(cfg, in, log, sink)
 	if err != nil {
 		printError(err)
 	}
@@ -172,13 +171,13 @@ func runPlain(argv []string, in signals.Incoming) int {
 }
 
 // configure reads every option into a supervise.Config and sets up logging.
-func configure(c *cli.Context) (supervise.Config, *slog.Logger, error) {
+func configure(c *cli.Context) (supervise.Config, *slog.Logger, *supervise.LogSink, error) {
 	cfg, err := parseConfig(c)
 	if err != nil {
-		return cfg, nil, err
+		return cfg, nil, nil, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return cfg, nil, err
+		return cfg, nil, nil, err
 	}
 	level := slog.LevelInfo
 	switch {
@@ -189,8 +188,7 @@ func configure(c *cli.Context) (supervise.Config, *slog.Logger, error) {
 	}
 	log, sink, err := newLogger(c.String(fLogFormat), level)
 	if err != nil {
-		return cfg, nil, err
+		return cfg, nil, nil, err
 	}
-	cfg.Log = sink
-	return cfg, log, nil
+	return cfg, log, sink, nil
 }

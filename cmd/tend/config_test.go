@@ -174,7 +174,6 @@ func want(field string, got, want any) string {
 // diff compares the plain fields of two configurations.
 func diff(got, want supervise.Config) string {
 	got.Signals, want.Signals = nil, nil
-	got.Log, want.Log = nil, nil
 	if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w {
 		return fmt.Sprintf("config\n%s\nwant\n%s", g, w)
 	}
