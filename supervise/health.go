@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -119,17 +118,11 @@ func (s *supervisor) startProbeCmd() (int, error) {
 		return 0, err
 	}
 	defer null.Close()
-	fd := null.Fd()
-	attr := &syscall.ProcAttr{
-		Dir:   s.cfg.Workdir,
-		Env:   s.cmd.env,
-		Files: []uintptr{fd, fd, fd},
-		Sys:   &syscall.SysProcAttr{Setsid: true},
-	}
+	spec := &forkSpec{path: path, argv: h.Cmd, env: s.cmd.env, dir: s.cfg.Workdir, setsid: true, stdio: int(null.Fd())}
 	if s.cmd.id != nil {
-		attr.Sys.Credential = s.cmd.id.cred
+		spec.cred = s.cmd.id.cred
 	}
-	pid, err := forkExec(path, h.Cmd, attr)
+	pid, err := forkExec(spec)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", h.Cmd[0], err)
 	}

@@ -2,9 +2,7 @@ package supervise
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -81,73 +79,32 @@ func prepareCommand(cfg *Config) (*command, error) {
 	return c, nil
 }
 
-// stdio returns the descriptors 0, 1 and 2 as the child inherits them; a
-// descriptor tend's parent left closed stays closed in the child (-1)
-// rather than failing the start.
-func stdio() []uintptr {
-	files := make([]uintptr, 3)
-	for fd := range files {
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
-			files[fd] = ^uintptr(0)
-		} else {
-			files[fd] = uintptr(fd)
-		}
-	}
-	return files
-}
-
 // start forks and execs the command in its own process group, in the
-// terminal's foreground when stdin is a terminal. It must run on the event
-// loop's thread, whose signal mask is empty: the child inherits the mask of
-// the forking thread (golang/go#21078).
-//
-// When handing over the terminal fails (stdin is a terminal but not tend's
-// controlling one, or tend may not change it), the child is started again
-// without it and ttyErr reports why.
+// terminal's foreground when stdin is a terminal. When handing over the
+// terminal fails (stdin is a terminal but not tend's controlling one, or
+// tend may not change it: tini#17, sdc-docker#91), the child is started
+// again without it and ttyErr reports why.
 func (c *command) start() (pid int, ttyErr error, err error) {
-	path, argv := c.path, c.argv
+	spec := &forkSpec{path: c.path, argv: c.argv, env: c.env, dir: c.dir, setpgid: true, stdio: -1}
 	if c.listenExec != "" {
-		path = c.listenExec
-		argv = append([]string{c.listenExec, listenExecArg, c.path}, c.argv...)
-	}
-	attr := &syscall.ProcAttr{
-		Dir:   c.dir,
-		Env:   c.env,
-		Files: stdio(),
-		Sys:   &syscall.SysProcAttr{Setpgid: true},
+		spec.path = c.listenExec
+		spec.argv = append([]string{c.listenExec, listenExecArg, c.path}, c.argv...)
 	}
 	if c.id != nil {
-		attr.Sys.Credential = c.id.cred
+		spec.cred = c.id.cred
 	}
 	if c.foreground {
-		attr.Sys.Foreground = true
-		attr.Sys.Ctty = 0
-		pid, err = forkExec(path, argv, attr)
-		if err == nil || !ttyErrno(err) {
+		spec.foreground = true
+		pid, err = forkExec(spec)
+		var ce *childError
+		if !errors.As(err, &ce) || ce.step != stepTerminal {
 			return pid, nil, c.wrap(err)
 		}
-		ttyErr = err
-		attr.Sys.Foreground = false
+		ttyErr = ce.errno
+		spec.foreground = false
 	}
-	pid, err = forkExec(path, argv, attr)
+	pid, err = forkExec(spec)
 	return pid, ttyErr, c.wrap(err)
-}
-
-// forkExec is syscall.ForkExec from a thread whose signal mask is empty.
-// The child starts with the signal mask of the thread that forks it, and a
-// Go thread keeps whatever tend's parent left blocked, except the signals
-// the runtime needs (golang/go#21078): the child of such a thread would
-// never see, say, SIGUSR1. Clearing the mask of the locked thread fixes
-// that for every child; the thread goes back to the scheduler with its
-// mask empty, which is harmless: os/signal handles whatever arrives there.
-func forkExec(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var none unix.Sigset_t
-	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &none, nil); err != nil {
-		return 0, fmt.Errorf("clear signal mask: %w", err)
-	}
-	return syscall.ForkExec(path, argv, attr)
 }
 
 func (c *command) wrap(err error) error {
@@ -155,13 +112,6 @@ func (c *command) wrap(err error) error {
 		return nil
 	}
 	return &StartError{Name: c.name, Err: err}
-}
-
-// ttyErrno reports whether err is what TIOCSPGRP returns when the terminal
-// cannot be handed over (tini#17, sdc-docker#91).
-func ttyErrno(err error) bool {
-	return errors.Is(err, unix.ENOTTY) || errors.Is(err, unix.ENXIO) ||
-		errors.Is(err, unix.EPERM) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EIO)
 }
 
 // setEnv returns env with key set to value, replacing every earlier entry.

@@ -14,6 +14,7 @@ func main() {
 	supervise.ListenTrampoline(os.Args)
 	in := signals.Notify() // before anything else: a SIGTERM now must not kill tend
 	_ = signals.ResetReserved()
+	supervise.SaveFileLimit()
 	if err := supervise.CheckFiles(); err != nil {
 		printError(err)
 		os.Exit(supervise.ExitUsage)
