@@ -17,8 +17,12 @@ type Incoming struct {
 	// Child has room for one SIGCHLD: SIGCHLD coalesces in the kernel anyway,
 	// and one pending value is enough to make the reaper drain every exit.
 	Child <-chan os.Signal
-	// Other carries every forwardable signal (see [Forwardable]).
+	// Other carries the forwardable signals (see [Forwardable]) that are
+	// not queued, or all of them when Queued is nil.
 	Other <-chan os.Signal
+	// Queued carries the queued signals (see [Queued]), each delivery the
+	// kernel queued; nil when tend could not block them (see [Isolate]).
+	Queued <-chan os.Signal
 }
 
 // otherBuffer bounds how many signals wait for the event loop; os/signal
@@ -26,13 +30,15 @@ type Incoming struct {
 const otherBuffer = 1024
 
 // Notify registers tend for every signal it handles and returns the
-// channels. Call it first thing in main: until a Go program has called
+// channels. isolated is what [Isolate] returned: when true, the queued
+// signals are read from a signalfd and os/signal never sees them (it
+// would unblock them on its thread). Call it first thing in main: until a Go program has called
 // Notify for SIGTERM, SIGTERM makes the runtime exit with status 2, and a
 // PID 1 would lose signals sent during start-up.
 //
 // SIGURG and SIGPROF are left to the runtime, and SIGCHLD goes to its own
 // channel so a storm of other signals can never delay reaping.
-func Notify() Incoming {
+func Notify(isolated bool) Incoming {
 	child := make(chan os.Signal, 1)
 	other := make(chan os.Signal, otherBuffer)
 	signal.Notify(child, unix.SIGCHLD)
@@ -45,25 +51,46 @@ func Notify() Incoming {
 		sigs = append(sigs, sig)
 	}
 	for n := 1; n <= Max; n++ {
-		if sig := unix.Signal(n); Forwardable(sig) && !slices.Contains(first, sig) {
+		if sig := unix.Signal(n); Forwardable(sig) && !slices.Contains(first, sig) && !(isolated && Queued(sig)) {
 			sigs = append(sigs, syscall.Signal(n))
 		}
 	}
 	signal.Notify(other, sigs...)
-	return Incoming{Child: child, Other: other}
+	in := Incoming{Child: child, Other: other}
+	if isolated {
+		queued, err := readQueued()
+		if err != nil {
+			// No signalfd: give the queued signals to os/signal after all.
+			var rest []os.Signal
+			for n := 1; n <= Max; n++ {
+				if Queued(unix.Signal(n)) {
+					rest = append(rest, syscall.Signal(n))
+				}
+			}
+			signal.Notify(other, rest...)
+			return in
+		}
+		in.Queued = queued
+	}
+	return in
 }
 
-// ResetReserved gives signals 32 to 34 their default disposition when
-// tend's parent left them ignored. The Go runtime installs no handler on
-// these (they belong to the C libraries), so an inherited SIG_IGN would
-// otherwise pass through tend's exec to the child, which must start with
-// default dispositions. tend itself never uses them.
-func ResetReserved() error {
-	for sig := 32; sig <= 34; sig++ {
+// ResetIgnored gives the default disposition back to the signals that
+// tend's parent left ignored and on which the Go runtime installs no
+// handler: 32 to 34 (they belong to the C libraries) and, once tend reads
+// them from a signalfd, the queued ones it never installs a handler on
+// (SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU). An ignored disposition passes
+// through execve, and tend's children must start with default ones; tend
+// itself never acts on these: it forwards them or leaves them alone.
+func ResetIgnored() error {
+	for sig := 1; sig <= Max; sig++ {
+		if !(sig >= 32 && sig <= 34) && !Queued(unix.Signal(sig)) {
+			continue
+		}
 		// The kernel's struct sigaction begins with the handler on every
 		// architecture; zeroed, the whole struct means SIG_DFL, no flags,
 		// empty mask.
-		var old, dfl [4]uint64
+		var old, dfl [8]uintptr
 		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
 			return fmt.Errorf("rt_sigaction %d: %w", sig, e)
 		}

@@ -100,7 +100,7 @@ type supervisor struct {
 // without waking another one. Only forks lock, briefly (see forkExec).
 func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	if cfg.Signals == nil {
-		in := signals.Notify()
+		in := signals.Notify(false)
 		cfg.Signals = &in
 	}
 	if err := cfg.Validate(); err != nil {
@@ -223,6 +223,10 @@ func (s *supervisor) loop(ctx context.Context) int {
 		case <-s.in.Child:
 			s.reap()
 		case sig := <-s.in.Other:
+			if n, ok := sig.(syscall.Signal); ok {
+				s.onSignal(n)
+			}
+		case sig := <-s.in.Queued:
 			if n, ok := sig.(syscall.Signal); ok {
 				s.onSignal(n)
 			}

@@ -12,8 +12,9 @@ import (
 
 func main() {
 	supervise.ListenTrampoline(os.Args)
-	in := signals.Notify() // before anything else: a SIGTERM now must not kill tend
-	_ = signals.ResetReserved()
+	isolated := signals.Isolate(os.Args) // may execute tend again, once
+	in := signals.Notify(isolated)       // before anything else: a SIGTERM now must not kill tend
+	_ = signals.ResetIgnored()
 	supervise.SaveFileLimit()
 	if err := supervise.CheckFiles(); err != nil {
 		printError(err)
