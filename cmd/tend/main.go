@@ -13,12 +13,12 @@ import (
 func main() {
 	supervise.ListenTrampoline(os.Args)
 	isolated := signals.Isolate(os.Args) // may execute tend again, once
-	in := signals.Notify(isolated)       // before anything else: a SIGTERM now must not kill tend
-	_ = signals.ResetIgnored()
-	supervise.SaveFileLimit()
-	if err := supervise.CheckFiles(); err != nil {
+	if err := supervise.CheckFiles(); err != nil { // before the signalfd and the poller
 		printError(err)
 		os.Exit(supervise.ExitUsage)
 	}
+	in := signals.Notify(isolated) // before anything else: a SIGTERM now must not kill tend
+	_ = signals.ResetIgnored()
+	supervise.SaveFileLimit()
 	os.Exit(run(os.Args, in))
 }
