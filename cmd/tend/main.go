@@ -12,7 +12,7 @@ import (
 
 func main() {
 	supervise.ListenTrampoline(os.Args)
-	isolated := signals.Isolate(os.Args) // may execute tend again, once
+	isolated := signals.Isolate(os.Args)           // may execute tend again, once
 	if err := supervise.CheckFiles(); err != nil { // before the signalfd and the poller
 		printError(err)
 		os.Exit(supervise.ExitUsage)
