@@ -3,7 +3,6 @@ package signals
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"syscall"
 	"unsafe"
 
@@ -58,40 +57,6 @@ func covers(mask, set unix.Sigset_t) bool {
 		}
 	}
 	return true
-}
-
-// selfExe is what Isolate executes: tend itself, wherever its file is.
-const selfExe = "/proc/self/exe"
-
-// Isolate makes every thread of tend block the queued signals (see
-// [Queued]), so that the kernel keeps them queued until tend reads them
-// from a signalfd. A Go program cannot block a signal on all its threads
-// from main: each thread the runtime starts takes the signal mask the
-// process was executed with. So Isolate blocks them on this thread and
-// executes tend again, with the same arguments and environment, and the
-// new image starts with them blocked everywhere. Call it first in main:
-// signals sent before it returns are handled as os/signal would.
-//
-// It reports whether the queued signals are blocked. When tend cannot
-// execute itself (no /proc), it returns false and [Notify] takes every
-// signal through os/signal.
-func Isolate(args []string) bool {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	set := queuedSet()
-	var cur unix.Sigset_t
-	if err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur); err != nil {
-		return false
-	}
-	if covers(cur, set) {
-		return true // this is the new image, or tend's parent blocked them all
-	}
-	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
-		return false
-	}
-	_ = syscall.Exec(selfExe, args, os.Environ())
-	_ = unix.PthreadSigmask(unix.SIG_SETMASK, &cur, nil)
-	return false
 }
 
 // queueBuffer bounds how many queued signals wait for the event loop

@@ -98,9 +98,9 @@ type childPlan struct {
 }
 
 // forkExec starts the program described by s and returns its pid once it
-// has called execve. Failures in the child come back as *childError.
-// The child is never waited for here: the reaper reaps it, whether it ran
-// or failed.
+// has called execve. Failures in the child come back as *childError, with
+// the pid of the child that failed. The child is never waited for here:
+// the reaper reaps it, whether it ran or failed.
 func forkExec(s *forkSpec) (int, error) {
 	var p childPlan
 	var err error
@@ -172,7 +172,7 @@ func forkExec(s *forkSpec) (int, error) {
 		return int(pid), nil
 	}
 	r := (*[2]uint32)(unsafe.Pointer(&report))
-	return 0, &childError{step: childStep(r[0]), errno: syscall.Errno(r[1])}
+	return int(pid), &childError{step: childStep(r[0]), errno: syscall.Errno(r[1])}
 }
 
 // readFull reads until buf is full or the writer closes the pipe.

@@ -97,14 +97,19 @@ func (c *command) start() (pid int, ttyErr error, err error) {
 		spec.foreground = true
 		pid, err = forkExec(spec)
 		var ce *childError
+		if err == nil {
+			return pid, nil, nil
+		}
 		if !errors.As(err, &ce) || ce.step != stepTerminal {
-			return pid, nil, c.wrap(err)
+			return 0, nil, c.wrap(err)
 		}
 		ttyErr = ce.errno
 		spec.foreground = false
 	}
-	pid, err = forkExec(spec)
-	return pid, ttyErr, c.wrap(err)
+	if pid, err = forkExec(spec); err != nil {
+		return 0, ttyErr, c.wrap(err)
+	}
+	return pid, ttyErr, nil
 }
 
 func (c *command) wrap(err error) error {

@@ -1,0 +1,69 @@
+package signals
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// selfExe is what Isolate executes: tend itself, wherever its file is.
+const selfExe = "/proc/self/exe"
+
+// Isolate makes every thread of tend block the queued signals (see
+// [Queued]), so that the kernel keeps them queued until tend reads them
+// from a signalfd. A Go program cannot block a signal on all its threads
+// from main: each thread the runtime starts takes the signal mask the
+// process was executed with. So Isolate blocks them on this thread and
+// executes tend again, with the same arguments and environment, and the
+// new image starts with them blocked everywhere. Call it first in main:
+// signals sent before it returns are handled as os/signal would.
+//
+// It reports whether the queued signals are blocked. When tend cannot
+// execute itself (no /proc), it returns false and [Notify] takes every
+// signal through os/signal.
+func Isolate(args []string) bool {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	set := queuedSet()
+	var cur unix.Sigset_t
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur); err != nil {
+		return false
+	}
+	if covers(cur, set) {
+		// This is the new image, or tend's parent blocked them all.
+		renameSelf(args)
+		return true
+	}
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
+		return false
+	}
+	_ = syscall.Exec(selfExe, args, os.Environ())
+	_ = unix.PthreadSigmask(unix.SIG_SETMASK, &cur, nil)
+	return false
+}
+
+// renameSelf gives tend back the name ps shows. Executing /proc/self/exe
+// names the process "exe"; before, the kernel had named it after the file
+// tend was started as, which is argv[0]'s last element in every way tend
+// is started (ENTRYPOINT, docker run --init, a shell). Every thread is
+// renamed: threads take the name of the one that starts them.
+func renameSelf(args []string) {
+	comm, err := os.ReadFile("/proc/self/comm")
+	if err != nil || string(comm) != "exe\n" || len(args) == 0 {
+		return
+	}
+	name := filepath.Base(args[0])
+	if name == "exe" || name == "." || name == "/" {
+		return
+	}
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return
+	}
+	for _, task := range tasks {
+		_ = os.WriteFile("/proc/self/task/"+task.Name()+"/comm", []byte(name), 0)
+	}
+}

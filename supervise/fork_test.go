@@ -1,0 +1,240 @@
+package supervise
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// runSpec forks spec with its stdio on a pipe and returns what the child
+// wrote and its exit status. The child is reaped here, with a deadline.
+func runSpec(t *testing.T, spec *forkSpec) (string, int) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	spec.stdio = int(w.Fd())
+	pid, err := forkExec(spec)
+	w.Close()
+	if err != nil {
+		t.Fatalf("forkExec %q: %v", spec.argv, err)
+	}
+	_ = r.SetReadDeadline(time.Now().Add(10 * time.Second))
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("read the output of %q: %v", spec.argv, err)
+	}
+	return string(out), waitPid(t, pid)
+}
+
+// waitPid reaps pid, polling for at most ten seconds, and returns its exit
+// status.
+func waitPid(t *testing.T, pid int) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var ws unix.WaitStatus
+		got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+		if err != nil {
+			t.Fatalf("wait4(%d): %v", pid, err)
+		}
+		if got == pid {
+			return ws.ExitStatus()
+		}
+		if time.Now().After(deadline) {
+			_ = unix.Kill(pid, unix.SIGKILL)
+			t.Fatalf("child %d did not exit in 10s", pid)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// statusField returns the value of a "Name:\tvalue" line of /proc/<pid>/status.
+func statusField(t *testing.T, status, name string) string {
+	t.Helper()
+	for line := range strings.Lines(status) {
+		if v, ok := strings.CutPrefix(line, name+":"); ok {
+			return strings.Join(strings.Fields(v), " ")
+		}
+	}
+	t.Fatalf("no %s in:\n%s", name, status)
+	return ""
+}
+
+// TestForkExecCleanSignals: the child starts with no signal blocked and no
+// handler, although the forking thread blocks signals the way every thread
+// of tend blocks the queued ones.
+func TestForkExecCleanSignals(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var set, old unix.Sigset_t
+	set.Val[0] = 1<<(unix.SIGUSR1-1) | 1<<(40-1)
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+
+	out, st := runSpec(t, &forkSpec{path: "/bin/cat", argv: []string{"cat", "/proc/self/status"}})
+	if st != 0 {
+		t.Fatalf("cat exited %d", st)
+	}
+	for _, f := range []string{"SigBlk", "SigCgt", "SigIgn"} {
+		if v := statusField(t, out, f); v != "0000000000000000" {
+			t.Errorf("the child's %s is %s; want none", f, v)
+		}
+	}
+}
+
+// TestForkExecGroups: setsid and setpgid make the child the leader of a new
+// session or process group.
+func TestForkExecGroups(t *testing.T) {
+	sid, err := unix.Getsid(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name            string
+		setsid, setpgid bool
+		wantSid         func(pid int) int
+		wantPgid        func(pid int) int
+	}{
+		{"setsid", true, false, func(pid int) int { return pid }, func(pid int) int { return pid }},
+		{"setpgid", false, true, func(int) int { return sid }, func(pid int) int { return pid }},
+		{"neither", false, false, func(int) int { return sid }, func(int) int { return unix.Getpgrp() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, st := runSpec(t, &forkSpec{path: "/bin/cat", argv: []string{"cat", "/proc/self/stat"}, setsid: tt.setsid, setpgid: tt.setpgid})
+			if st != 0 {
+				t.Fatalf("cat exited %d", st)
+			}
+			// pid (comm) state ppid pgrp session ...
+			f := strings.Fields(out[strings.LastIndexByte(out, ')')+1:])
+			pid, _ := strconv.Atoi(strings.Fields(out)[0])
+			if got, want := f[2], strconv.Itoa(tt.wantPgid(pid)); got != want {
+				t.Errorf("process group %s; want %s", got, want)
+			}
+			if got, want := f[3], strconv.Itoa(tt.wantSid(pid)); got != want {
+				t.Errorf("session %s; want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestForkExecFileLimit: a child gets the RLIMIT_NOFILE tend was started
+// with, not the one the Go runtime raised.
+func TestForkExecFileLimit(t *testing.T) {
+	var cur unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &cur); err != nil {
+		t.Fatal(err)
+	}
+	if cur.Max < 100 {
+		t.Skipf("RLIMIT_NOFILE hard limit is %d; the test sets the soft one to 100", cur.Max)
+	}
+	saved := childFileLimit
+	childFileLimit = &unix.Rlimit{Cur: 100, Max: cur.Max}
+	defer func() { childFileLimit = saved }()
+
+	out, st := runSpec(t, &forkSpec{path: "/bin/cat", argv: []string{"cat", "/proc/self/limits"}})
+	if st != 0 {
+		t.Fatalf("cat exited %d", st)
+	}
+	for line := range strings.Lines(out) {
+		if f, ok := strings.CutPrefix(line, "Max open files"); ok {
+			if got := strings.Fields(f); got[0] != "100" {
+				t.Errorf("the child's soft RLIMIT_NOFILE is %s; want 100", got[0])
+			}
+			return
+		}
+	}
+	t.Fatalf("no open files limit in:\n%s", out)
+}
+
+// TestForkExecCredentials: the child runs with the uid, gid and
+// supplementary groups asked for, all of them.
+func TestForkExecCredentials(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to change credentials")
+	}
+	cred := &syscall.Credential{Uid: 65534, Gid: 65533, Groups: []uint32{65533, 65532}}
+	out, st := runSpec(t, &forkSpec{path: "/bin/cat", argv: []string{"cat", "/proc/self/status"}, cred: cred})
+	if st != 0 {
+		t.Fatalf("cat exited %d", st)
+	}
+	for _, c := range []struct{ field, want string }{
+		{"Uid", "65534 65534 65534 65534"},
+		{"Gid", "65533 65533 65533 65533"},
+		{"Groups", "65532 65533"},
+	} {
+		if got := statusField(t, out, c.field); got != c.want {
+			t.Errorf("the child's %s: %q; want %q", c.field, got, c.want)
+		}
+	}
+}
+
+// TestForkExecErrors: what fails in the child comes back with the step and
+// the errno, and the child that failed exits 127.
+func TestForkExecErrors(t *testing.T) {
+	dir := t.TempDir()
+	noExec := filepath.Join(dir, "noexec")
+	if err := os.WriteFile(noExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		spec  forkSpec
+		step  childStep
+		errno syscall.Errno
+		msg   string
+	}{
+		{"missing program", forkSpec{path: filepath.Join(dir, "missing"), argv: []string{"missing"}},
+			stepExec, unix.ENOENT, "no such file or directory"},
+		{"not executable", forkSpec{path: noExec, argv: []string{"noexec"}},
+			stepExec, unix.EACCES, "permission denied"},
+		{"missing directory", forkSpec{path: "/bin/true", argv: []string{"true"}, dir: filepath.Join(dir, "missing")},
+			stepChdir, unix.ENOENT, "chdir: no such file or directory"},
+		{"bad stdio", forkSpec{path: "/bin/true", argv: []string{"true"}, stdio: 1 << 20},
+			stepStdio, unix.EBADF, "dup stdio: bad file descriptor"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.spec.stdio == 0 {
+				tt.spec.stdio = -1
+			}
+			pid, err := forkExec(&tt.spec)
+			var ce *childError
+			if !errors.As(err, &ce) {
+				t.Fatalf("forkExec: %v; want a child error", err)
+			}
+			if ce.step != tt.step || !errors.Is(err, tt.errno) || err.Error() != tt.msg {
+				t.Errorf("forkExec: step %d, %q; want step %d, %q (%v)", ce.step, err, tt.step, tt.msg, tt.errno)
+			}
+			if st := waitPid(t, pid); st != 127 {
+				t.Errorf("the child that failed exited %d; want 127", st)
+			}
+		})
+	}
+}
+
+// TestForkExecArgvEnv: the program gets its argv and environment as given.
+func TestForkExecArgvEnv(t *testing.T) {
+	out, st := runSpec(t, &forkSpec{
+		path: "/bin/sh",
+		argv: []string{"sh", "-c", `printf '%s|%s|%s' "$0" "$1" "$TEND_FORK_TEST"`, "zero", "first arg"},
+		env:  []string{"TEND_FORK_TEST=a b"},
+	})
+	if want := "zero|first arg|a b"; st != 0 || out != want {
+		t.Errorf("sh printed %q, exit %d; want %q, 0", out, st, want)
+	}
+}
