@@ -3,8 +3,16 @@
 // registration of tend's signal channels, and the kill(2) calls that forward
 // a signal to the main child or its process group.
 //
-// Only this package calls [signal.Notify]. It never starts goroutines and
-// never logs; it returns values and errors for its callers to act on.
+// Signals come in two ways. The queued ones (see [Queued]: USR1, USR2,
+// WINCH, the real-time signals...) stay blocked on every thread, which
+// [Isolate] arranges by executing tend once more at start, and are read
+// from a signalfd, one per delivery the kernel queued. The others go
+// through os/signal, which keeps one pending bit per signal; the Go
+// runtime does not let a program keep them blocked.
+//
+// Only this package calls [signal.Notify] and reads the signalfd; its one
+// goroutine is that reader. It never logs; it returns values and errors
+// for its callers to act on.
 //
 // Some signals are never forwarded, because the Go runtime owns them:
 //   - SIGCHLD is tend's own business: it reaps on it.
