@@ -31,6 +31,10 @@ type forkSpec struct {
 	// stdio >= 0 is duplicated onto descriptors 0, 1 and 2; -1 leaves them
 	// as tend has them.
 	stdio int
+	// listenPid adds LISTEN_PID=<the child's pid> to env (replacing any
+	// LISTEN_PID there), for socket activation: only the child knows its
+	// pid before execve.
+	listenPid bool
 }
 
 // childStep names what the child was doing when it failed.
@@ -95,7 +99,13 @@ type childPlan struct {
 	stdio      int
 	nofile     *unix.Rlimit // RLIMIT_NOFILE to set, or nil
 	pipe       int          // write end of the error pipe, close-on-exec
+	// listenPid, when not nil, is the environment entry "LISTEN_PID=" with
+	// room after it for the child to write its pid, NUL-terminated.
+	listenPid *[len(listenPidKey) + 21]byte
 }
+
+// listenPidKey begins the LISTEN_PID environment entry.
+const listenPidKey = "LISTEN_PID="
 
 // forkExec starts the program described by s and returns its pid once it
 // has called execve. Failures in the child come back as *childError, with
@@ -111,9 +121,19 @@ func forkExec(s *forkSpec) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	envp, err := syscall.SlicePtrFromStrings(s.env)
+	env := s.env
+	if s.listenPid {
+		env = unsetEnv(env, "LISTEN_PID")
+	}
+	envp, err := syscall.SlicePtrFromStrings(env)
 	if err != nil {
 		return 0, err
+	}
+	if s.listenPid {
+		// One more entry before the final nil, written by the child.
+		p.listenPid = new([len(listenPidKey) + 21]byte)
+		copy(p.listenPid[:], listenPidKey)
+		envp = append(envp[:len(envp)-1], &p.listenPid[0], nil)
 	}
 	p.argv, p.envp = &argv[0], &envp[0]
 	if s.dir != "" {
@@ -294,6 +314,25 @@ func childExec(p *childPlan) {
 		if _, _, e := syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, uintptr(unsafe.Pointer(p.nofile)), 0, 0, 0); e != 0 {
 			childFail(p, stepFileLimit, e)
 		}
+	}
+	if p.listenPid != nil {
+		pid, _, _ := syscall.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
+		var digits [20]byte
+		i := len(digits)
+		for {
+			i--
+			digits[i] = byte('0' + pid%10)
+			pid /= 10
+			if pid == 0 {
+				break
+			}
+		}
+		n := len(listenPidKey)
+		for ; i < len(digits); i++ {
+			p.listenPid[n] = digits[i]
+			n++
+		}
+		p.listenPid[n] = 0
 	}
 	// The program starts with no signal blocked, whatever tend blocks.
 	var none [2]uint32

@@ -238,3 +238,18 @@ func TestForkExecArgvEnv(t *testing.T) {
 		t.Errorf("sh printed %q, exit %d; want %q, 0", out, st, want)
 	}
 }
+
+// TestForkExecListenPid: with listenPid, LISTEN_PID holds the child's own
+// pid, once, whatever tend's environment said.
+func TestForkExecListenPid(t *testing.T) {
+	out, st := runSpec(t, &forkSpec{
+		path:      "/bin/sh",
+		argv:      []string{"sh", "-c", `echo "$$ $LISTEN_PID $(env | grep -c ^LISTEN_PID=) $OTHER"`},
+		env:       []string{"LISTEN_PID=4242", "OTHER=kept", "LISTEN_FDS=1"},
+		listenPid: true,
+	})
+	f := strings.Fields(out)
+	if st != 0 || len(f) != 4 || f[0] != f[1] || f[2] != "1" || f[3] != "kept" {
+		t.Errorf("sh printed %q (exit %d); want its pid twice, 1 LISTEN_PID entry, OTHER kept", out, st)
+	}
+}

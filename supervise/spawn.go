@@ -3,34 +3,10 @@ package supervise
 import (
 	"errors"
 	"os"
-	"strconv"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
-
-// listenExecArg marks tend's re-exec as the socket-activation trampoline.
-const listenExecArg = "--tend-internal-listen-exec"
-
-// ListenTrampoline must be called first thing in main. When tend started
-// itself as the socket-activation trampoline (args[1] is the marker), it sets
-// LISTEN_PID to its own pid, which is the child's pid from now on, and
-// execs the command; it returns only when args are not the trampoline's.
-//
-// A Go program cannot run code in a child between fork and exec, and
-// LISTEN_PID must hold the pid of the process that reads LISTEN_FDS, so this
-// costs one extra exec, only when LISTEN_FDS is set.
-func ListenTrampoline(args []string) {
-	if len(args) < 4 || args[1] != listenExecArg {
-		return
-	}
-	path, argv := args[2], args[3:]
-	env := setEnv(os.Environ(), "LISTEN_PID", strconv.Itoa(os.Getpid()))
-	err := syscall.Exec(path, argv, env)
-	os.Stderr.WriteString("tend: " + (&StartError{Name: argv[0], Err: err}).Error() + "\n")
-	os.Exit(startErrorCode(err))
-}
 
 // command is the resolved main command, ready to fork.
 type command struct {
@@ -41,7 +17,7 @@ type command struct {
 	dir        string
 	id         *identity
 	foreground bool // stdin is a terminal: give it to the child's group
-	listenExec string
+	listenPid  bool // LISTEN_FDS is set: LISTEN_PID must name the child
 }
 
 // prepareCommand resolves everything about argv that can fail before a
@@ -71,11 +47,7 @@ func prepareCommand(cfg *Config) (*command, error) {
 	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
 		c.foreground = true
 	}
-	if _, ok := os.LookupEnv("LISTEN_FDS"); ok {
-		if exe, err := os.Executable(); err == nil {
-			c.listenExec = exe
-		}
-	}
+	_, c.listenPid = os.LookupEnv("LISTEN_FDS")
 	return c, nil
 }
 
@@ -85,11 +57,7 @@ func prepareCommand(cfg *Config) (*command, error) {
 // tend may not change it: tini#17, sdc-docker#91), the child is started
 // again without it and ttyErr reports why.
 func (c *command) start() (pid int, ttyErr error, err error) {
-	spec := &forkSpec{path: c.path, argv: c.argv, env: c.env, dir: c.dir, setpgid: true, stdio: -1}
-	if c.listenExec != "" {
-		spec.path = c.listenExec
-		spec.argv = append([]string{c.listenExec, listenExecArg, c.path}, c.argv...)
-	}
+	spec := &forkSpec{path: c.path, argv: c.argv, env: c.env, dir: c.dir, setpgid: true, stdio: -1, listenPid: c.listenPid}
 	if c.id != nil {
 		spec.cred = c.id.cred
 	}
@@ -121,11 +89,16 @@ func (c *command) wrap(err error) error {
 
 // setEnv returns env with key set to value, replacing every earlier entry.
 func setEnv(env []string, key, value string) []string {
+	return append(unsetEnv(env, key), key+"="+value)
+}
+
+// unsetEnv returns a copy of env without key.
+func unsetEnv(env []string, key string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
 		if !strings.HasPrefix(kv, key+"=") {
 			out = append(out, kv)
 		}
 	}
-	return append(out, key+"="+value)
+	return out
 }

@@ -11,7 +11,6 @@ import (
 )
 
 func main() {
-	supervise.ListenTrampoline(os.Args)
 	isolated := signals.Isolate(os.Args)           // may execute tend again, once
 	if err := supervise.CheckFiles(); err != nil { // before the signalfd and the poller
 		printError(err)
