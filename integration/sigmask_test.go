@@ -8,7 +8,9 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,6 +31,18 @@ func sigMaskOf(sigs []unix.Signal) uint64 {
 		m |= 1 << (uint(s) - 1)
 	}
 	return m
+}
+
+// maskField returns the hexadecimal mask field name (SigBlk, SigCgt…) of
+// status, the text of a /proc/<pid>/status file.
+func maskField(status, name string) (uint64, bool) {
+	for l := range strings.Lines(status) {
+		if v, ok := strings.CutPrefix(l, name+":"); ok {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
 }
 
 // parseSigLines parses the SigBlk and SigIgn lines of /proc/<pid>/status.
@@ -117,5 +131,70 @@ func TestSignalMaskResetPlain(t *testing.T) {
 	blk, ign := parseSigLines(t, p.stdout.String())
 	if blk != 0 || ign != 0 {
 		t.Errorf("child's SigBlk = %#x, SigIgn = %#x; want 0 and 0", blk, ign)
+	}
+}
+
+// queuedSample are signals tend reads from its signalfd (signals.Queued),
+// which it therefore keeps blocked on every thread.
+var queuedSample = []unix.Signal{unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH, 35, 40, 64}
+
+// TestSignalMaskQueued documents the design: tend keeps the queued
+// signals blocked on every one of its threads, so that the kernel queues
+// each delivery until tend reads it from its signalfd, and yet its child
+// starts with nothing blocked and no handler (SigBlk and SigCgt 0: the
+// child sets its own mask before execve).
+func TestSignalMaskQueued(t *testing.T) {
+	t.Parallel()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); w.Close() })
+	// cat, not a Go helper (the Go runtime catches signals) nor grep (GNU
+	// grep catches SIGSEGV): it prints its own status, then copies its
+	// stdin until the test closes it, so tend runs while the test looks.
+	p := startPID1(t, runOpts{Stdin: r}, "cat", "/proc/self/status", "-")
+	var child strings.Builder
+	for !strings.Contains(child.String(), "SigCgt:") {
+		line, err := p.nextLine()
+		if err != nil {
+			t.Fatalf("reading the child's status: %v\nstdout:\n%s\nstderr:\n%s", err, p.stdout, p.stderr)
+		}
+		child.WriteString(line + "\n")
+	}
+
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", p.pid()))
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("tend's threads: %v, %v", tasks, err)
+	}
+	want := sigMaskOf(queuedSample)
+	read := 0
+	for _, task := range tasks {
+		b, err := os.ReadFile(task)
+		if err != nil {
+			continue // the thread is gone
+		}
+		read++
+		blk, ok := maskField(string(b), "SigBlk")
+		if !ok {
+			t.Fatalf("no SigBlk in %s:\n%s", task, b)
+		}
+		if blk&want != want {
+			t.Errorf("%s: SigBlk = %#x; want the bits %#x (%s) set", task, blk, want, formatSigList(queuedSample))
+		}
+	}
+	if read == 0 {
+		t.Fatalf("could not read the status of any of tend's threads %v", tasks)
+	}
+	w.Close() // cat exits at the end of its stdin, then tend
+	p.waitStatus(exitTimeout, 0)
+
+	blk, ign := parseSigLines(t, child.String())
+	cgt, ok := maskField(child.String(), "SigCgt")
+	if !ok {
+		t.Fatalf("no SigCgt in the child's status:\n%s", child.String())
+	}
+	if blk != 0 || ign != 0 || cgt != 0 {
+		t.Errorf("child's SigBlk = %#x, SigIgn = %#x, SigCgt = %#x; want 0, 0 and 0", blk, ign, cgt)
 	}
 }
