@@ -11,12 +11,12 @@ import (
 )
 
 func main() {
-	isolated := signals.Isolate(os.Args)           // may execute tend again, once
-	if err := supervise.CheckFiles(); err != nil { // before the signalfd and the poller
+	if err := supervise.CheckFiles(); err != nil { // before anything opens a file
 		printError(err)
 		os.Exit(supervise.ExitUsage)
 	}
-	in := signals.Notify(isolated) // before anything else: a SIGTERM now must not kill tend
+	isolated := signals.Isolate(os.Args) // may execute tend again, once
+	in := signals.Notify(isolated)       // before anything else: a SIGTERM now must not kill tend
 	_ = signals.ResetIgnored()
 	supervise.SaveFileLimit()
 	os.Exit(run(os.Args, in))
