@@ -73,7 +73,7 @@ func statusField(t *testing.T, status, name string) string {
 }
 
 // TestForkExecCleanSignals: the child starts with no signal blocked and no
-// handler, although the forking thread blocks signals the way every thread
+// handler (ignored ones stay ignored), although the forking thread blocks signals the way every thread
 // of tend blocks the queued ones.
 func TestForkExecCleanSignals(t *testing.T) {
 	runtime.LockOSThread()
@@ -89,10 +89,18 @@ func TestForkExecCleanSignals(t *testing.T) {
 	if st != 0 {
 		t.Fatalf("cat exited %d", st)
 	}
-	for _, f := range []string{"SigBlk", "SigCgt", "SigIgn"} {
+	for _, f := range []string{"SigBlk", "SigCgt"} {
 		if v := statusField(t, out, f); v != "0000000000000000" {
 			t.Errorf("the child's %s is %s; want none", f, v)
 		}
+	}
+	// Ignored signals stay ignored, as across execve.
+	self, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := statusField(t, out, "SigIgn"), statusField(t, string(self), "SigIgn"); got != want {
+		t.Errorf("the child's SigIgn is %s; want the parent's, %s", got, want)
 	}
 }
 
