@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -36,15 +35,7 @@ func startPID1NoFile(t *testing.T, soft, hard uint64, args ...string) *tendProc 
 	}
 	argv := append([]string{testBin, "/bin/sh", "-c", noFileScript, "sh",
 		strconv.FormatUint(soft, 10), strconv.FormatUint(hard, 10), tendBin}, args...)
-	attr := &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS,
-		Pdeathsig:  syscall.SIGKILL,
-	}
-	if os.Geteuid() != 0 {
-		attr.Cloneflags |= syscall.CLONE_NEWUSER
-		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
-		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
-	}
+	attr := namespaceAttr()
 	p := start(t, true, argv, append(tendEnv(nil), roleEnv+"=pid1"), attr, runOpts{})
 	p.waitExec()
 	return p

@@ -336,6 +336,22 @@ type tendProc struct {
 	err  error         // cmd.Wait's error, valid after done
 }
 
+// namespaceAttr starts a process as PID 1 of new PID and mount namespaces,
+// killed if the test binary dies. Without root a user namespace grants the
+// rest (Go's whoamiNEWUSER).
+func namespaceAttr() *syscall.SysProcAttr {
+	attr := &syscall.SysProcAttr{
+		Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS,
+		Pdeathsig:  syscall.SIGKILL,
+	}
+	if os.Geteuid() != 0 {
+		attr.Cloneflags |= syscall.CLONE_NEWUSER
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
+	}
+	return attr
+}
+
 // startPID1 starts tend with args as PID 1 of a new PID and mount namespace
 // (the test binary in role pid1 execs tend), in its own process group. A
 // t.Cleanup SIGKILLs it (the kernel then kills everything in the
@@ -344,16 +360,7 @@ type tendProc struct {
 func startPID1(t testing.TB, opts runOpts, args ...string) *tendProc {
 	t.Helper()
 	argv := append([]string{testBin, tendBin}, args...)
-	attr := &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS,
-		Pdeathsig:  syscall.SIGKILL,
-	}
-	if os.Geteuid() != 0 {
-		// Without root a user namespace grants the rest (Go's whoamiNEWUSER).
-		attr.Cloneflags |= syscall.CLONE_NEWUSER
-		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
-		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
-	}
+	attr := namespaceAttr()
 	env := append(tendEnv(opts.Env), roleEnv+"=pid1")
 	if len(opts.SigBlock) > 0 {
 		env = append(env, sigBlockEnv+"="+formatSigList(opts.SigBlock))
