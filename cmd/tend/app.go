@@ -109,10 +109,16 @@ func newApp(in signals.Incoming, status *int) *cli.App {
 	}
 }
 
-// execute runs the supervisor and flushes tend's log before returning.
+// execute runs the supervisor, says how many of tend's log lines were
+// dropped if any, and flushes the log before returning.
 func execute(cfg supervise.Config, in signals.Incoming, log *slog.Logger, sink *supervise.LogSink) (int, error) {
 	cfg.Signals = &in
 	status, err := supervise.Run(context.Background(), cfg, log)
+	if n := sink.Dropped(); n > 0 {
+		// The one warning of this kind: stderr was full for a second at a
+		// time, so tend dropped its own lines rather than stall.
+		log.Warn("some of tend's log lines were dropped: stderr was not being read", "dropped", n)
+	}
 	sink.Flush(time.Second)
 	return status, err
 }
