@@ -178,7 +178,8 @@ func HealthyStatus(code int) bool {
 //	User-Agent: tend-probe
 //	Connection: close
 //
-// reads the status line and closes the connection without reading the rest.
+// reads the status line, then what follows of the response for a moment
+// (see [drainResponse]), and closes the connection.
 // It returns the status code; the caller decides with [HealthyStatus].
 // Interim 1xx responses (103 Early Hints) are skipped; redirects are not
 // followed.
@@ -221,7 +222,31 @@ func ProbeHTTP(ctx context.Context, u ProbeURL, timeout time.Duration) (code int
 	if err != nil {
 		return 0, probeError(ctx, u, "read status line", err)
 	}
+	drainResponse(ctx, conn)
 	return code, nil
+}
+
+// maxDrain and drainTime bound what [drainResponse] reads after the status
+// line: Kubernetes reads 10 KiB of a probe's body.
+const (
+	maxDrain  = 64 << 10
+	drainTime = 100 * time.Millisecond
+)
+
+// drainResponse reads and discards the rest of the response, at most
+// maxDrain bytes for at most drainTime (or until the probe's own deadline),
+// so that closing the connection sends a FIN: a socket closed with unread
+// data answers with a reset, which the application may log as "connection
+// reset by peer" at every probe.
+func drainResponse(ctx context.Context, conn net.Conn) {
+	deadline := time.Now().Add(drainTime)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	if ctx.Err() != nil || conn.SetReadDeadline(deadline) != nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(conn, maxDrain))
 }
 
 // probeError names the URL and step, and reports a cancel as

@@ -461,3 +461,32 @@ func FuzzParseProbeURL(f *testing.F) {
 		}
 	})
 }
+
+// TestProbeHTTPNoReset: the probe reads the rest of a response before it
+// closes, so the server sees an orderly close, not "connection reset by
+// peer".
+func TestProbeHTTPNoReset(t *testing.T) {
+	got := make(chan error, 1)
+	addr := rawPeer(t, func(c net.Conn) {
+		body := strings.Repeat("x", 8<<10)
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 8192\r\nConnection: close\r\n\r\n"+body)
+		_ = c.(*net.TCPConn).CloseWrite()
+		_, err := c.Read(make([]byte, 1))
+		got <- err
+	})
+	u, err := ParseProbeURL("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, err := ProbeHTTP(t.Context(), u, 5*time.Second); err != nil || code != 200 {
+		t.Fatalf("ProbeHTTP = %d, %v; want 200", code, err)
+	}
+	select {
+	case err := <-got:
+		if err != io.EOF {
+			t.Errorf("the server's read after the probe closed: %v; want EOF (an orderly close)", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server never saw the probe close")
+	}
+}
