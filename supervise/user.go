@@ -1,7 +1,6 @@
 package supervise
 
 import (
-	"fmt"
 	"os/user"
 	"strconv"
 	"strings"
@@ -88,8 +87,4 @@ func resolveUser(spec string) (*identity, error) {
 		}
 	}
 	return id, nil
-}
-
-func (id *identity) String() string {
-	return fmt.Sprintf("%d:%d", id.cred.Uid, id.cred.Gid)
 }
