@@ -9,7 +9,7 @@ TAGS    := urfave_cli_no_docs,urfave_cli_no_suggest
 GOFLAGS_BUILD := -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)"
 STATICCHECK := go run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build demo test deps fmt-check tidy-check vet lint unit race integration e2e stress-short stress fuzz static-check repro-check bench bench-plot release clean
+.PHONY: help build demo test deps fmt-check tidy-check vet lint unit race test-386 integration e2e stress-short stress fuzz static-check repro-check bench bench-plot release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -21,7 +21,7 @@ build: ## bin/tend (or OUT=path; GOARCH from the environment): static, stripped,
 demo: build ## run tend as PID 1 in a new PID namespace on a workload that makes orphans and gets SIGTERM
 	./scripts/demo.sh bin/tend
 
-test: deps fmt-check tidy-check vet lint race integration e2e stress-short static-check repro-check ## the whole gate (CI runs this)
+test: deps fmt-check tidy-check vet lint race test-386 integration e2e stress-short static-check repro-check ## the whole gate (CI runs this)
 	@echo "make test: all checks passed"
 
 deps: ## install what the tests need on a fresh Debian machine (runc, podman, busybox-static)
@@ -61,6 +61,10 @@ stress: build ## the full stress and fault suite
 
 fuzz: ## every fuzz target for a bounded time; the corpus kept in each package's testdata/fuzz runs in every go test
 	./scripts/fuzz.sh $${FUZZTIME:-15s}
+
+test-386: ## the unit tests as a 32-bit program (ids, signal masks and raw system calls differ there); on amd64 hosts only
+	@if [ "$$(go env GOHOSTARCH)" = amd64 ]; then CGO_ENABLED=0 GOARCH=386 go test -count=1 ./signals/ ./supervise/ ./reaper/ ./cmd/...; \
+	else echo "test-386: not an amd64 host, skipped"; fi
 
 static-check: build ## bin/tend is static and built without cgo
 	go version -m bin/tend | grep -q 'CGO_ENABLED=0'

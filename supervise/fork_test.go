@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -79,7 +80,10 @@ func TestForkExecCleanSignals(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var set, old unix.Sigset_t
-	set.Val[0] = 1<<(unix.SIGUSR1-1) | 1<<(40-1)
+	bits := int(unsafe.Sizeof(set.Val[0])) * 8
+	for _, n := range []int{int(unix.SIGUSR1), 40} {
+		set.Val[(n-1)/bits] |= 1 << ((n - 1) % bits)
+	}
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -54,7 +55,7 @@ func TestBackoff(t *testing.T) {
 		{"attempt 6", 6, s, m, 32 * s},
 		{"attempt 7 capped", 7, s, m, m},
 		{"attempt 100 capped", 100, s, m, m},
-		{"huge attempt does not overflow", 1 << 40, s, m, m},
+		{"huge attempt does not overflow", math.MaxInt, s, m, m},
 		{"attempt 0 is min", 0, s, m, s},
 		{"negative attempt is min", -3, s, m, s},
 		{"100ms series", 4, 100 * time.Millisecond, m, 800 * time.Millisecond},

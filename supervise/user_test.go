@@ -117,7 +117,7 @@ func TestResolveUser(t *testing.T) {
 			if strings.Contains(tt.in, ":") && len(c.Groups) != 1 {
 				t.Errorf("resolveUser(%q) groups %v; want only the given group %d", tt.in, c.Groups, c.Gid)
 			}
-			if got, want := fmt.Sprintf("%d:%d", id.cred.Uid, id.cred.Gid), strconv.Itoa(int(tt.wantUID))+":"+strconv.Itoa(int(tt.wantGID)); got != want {
+			if got, want := fmt.Sprintf("%d:%d", id.cred.Uid, id.cred.Gid), fmt.Sprintf("%d:%d", tt.wantUID, tt.wantGID); got != want {
 				t.Errorf("resolveUser(%q) = uid:gid %s; want %s", tt.in, got, want)
 			}
 		})
