@@ -215,8 +215,8 @@ func TestStressPidsCgroupWhileRestarting(t *testing.T) {
 // 126 or 127, one "tend: " line, no crash); at it, tend must run a child
 // that makes orphans, forward a signal and exit with the child's status.
 // The minimum is logged (the README reports it): tend needs stdin, stdout
-// and stderr, the cgroup files the Go runtime keeps open, its epoll and
-// eventfd, and the signalfd.
+// and stderr plus the two ends of the pipe through which the Go runtime
+// reports a failed exec.
 func TestStressNofileMinimum(t *testing.T) {
 	t.Parallel()
 	min := 0

@@ -3,7 +3,6 @@ package supervise
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"syscall"
 	"unsafe"
 
@@ -99,7 +98,7 @@ type childPlan struct {
 	foreground bool
 	stdio      int
 	nofile     *unix.Rlimit // RLIMIT_NOFILE to set, or nil
-	report     *[2]uint32   // in the shared page: step and errno of a failure
+	pipe       int          // write end of the error pipe, close-on-exec
 	// listenPid, when not nil, is the environment entry "LISTEN_PID=" with
 	// room after it for the child to write its pid, NUL-terminated.
 	listenPid *[len(listenPidKey) + 21]byte
@@ -151,20 +150,11 @@ func forkExec(s *forkSpec) (int, error) {
 	p.setsid, p.setpgid, p.foreground, p.stdio = s.setsid, s.setpgid, s.foreground && s.setpgid, s.stdio
 	p.nofile = childFileLimit
 
-	// The child reports a failure in a page it shares with tend; clone's
-	// CLONE_VFORK holds tend's thread until the child has called execve
-	// or exited, so the page is read only after that.
-	forkMu.Lock()
-	defer forkMu.Unlock()
-	if reportPage == nil {
-		page, err := unix.Mmap(-1, 0, unix.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_ANONYMOUS)
-		if err != nil {
-			return 0, fmt.Errorf("mmap the child's report page: %w", err)
-		}
-		reportPage = (*[2]uint32)(unsafe.Pointer(&page[0]))
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+		return 0, fmt.Errorf("error pipe: %w", err)
 	}
-	p.report = reportPage
-	*p.report = [2]uint32{}
+	p.pipe = fds[1]
 
 	// ForkLock keeps other goroutines from making descriptors that the
 	// child could inherit by accident (all of Go's are close-on-exec
@@ -181,25 +171,48 @@ func forkExec(s *forkSpec) (int, error) {
 	_ = unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
 	runtime.UnlockOSThread()
 	syscall.ForkLock.Unlock()
+	unix.Close(fds[1])
 	runtime.KeepAlive(s)
 	runtime.KeepAlive(argv)
 	runtime.KeepAlive(envp)
 	if errno != 0 {
+		unix.Close(fds[0])
 		return 0, fmt.Errorf("fork: %w", errno)
 	}
-	if r := *p.report; r[0] != 0 {
-		return int(pid), &childError{step: childStep(r[0]), errno: syscall.Errno(r[1])}
+
+	// The pipe closes on a successful execve; otherwise the child writes
+	// which step failed and the errno.
+	var report [8]byte
+	n, err := readFull(fds[0], report[:])
+	unix.Close(fds[0])
+	if err != nil {
+		return 0, fmt.Errorf("read the child's error pipe: %w", err)
 	}
-	return int(pid), nil
+	if n == 0 {
+		return int(pid), nil
+	}
+	r := (*[2]uint32)(unsafe.Pointer(&report))
+	return int(pid), &childError{step: childStep(r[0]), errno: syscall.Errno(r[1])}
 }
 
-var (
-	// forkMu serialises forks: they share reportPage.
-	forkMu sync.Mutex
-	// reportPage is a page mapped shared, so that what a child writes
-	// there before execve is seen by tend.
-	reportPage *[2]uint32
-)
+// readFull reads until buf is full or the writer closes the pipe.
+func readFull(fd int, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return n, nil
+}
 
 // forkAndExec forks. In the parent it returns the child's pid; the child
 // runs childExec and never returns. It must not grow the stack, allocate,
@@ -210,14 +223,12 @@ var (
 //go:norace
 //go:nocheckptr
 func forkAndExec(p *childPlan) (uintptr, syscall.Errno) {
-	// A fork, not a vfork: the child gets a copy of tend's memory, so it
-	// can return from the system call on its own copy of this stack.
-	// CLONE_VFORK only makes this thread wait until the child has called
-	// execve or exited. clone's first two arguments are swapped on s390x.
-	flags := uintptr(syscall.SIGCHLD | syscall.CLONE_VFORK)
-	a1, a2 := flags, uintptr(0)
+	// A plain fork: the child gets a copy of tend's memory, so it can
+	// return from the system call on its own copy of this stack. clone's
+	// first two arguments are swapped on s390x.
+	a1, a2 := uintptr(syscall.SIGCHLD), uintptr(0)
 	if runtime.GOARCH == "s390x" {
-		a1, a2 = 0, flags
+		a1, a2 = 0, uintptr(syscall.SIGCHLD)
 	}
 	pid, _, errno := syscall.RawSyscall6(unix.SYS_CLONE, a1, a2, 0, 0, 0, 0)
 	if errno != 0 || pid != 0 {
@@ -330,14 +341,14 @@ func childExec(p *childPlan) {
 	childFail(p, stepExec, e)
 }
 
-// childFail reports step and errno in the shared page and ends the child.
+// childFail reports step and errno on the error pipe and ends the child.
 //
 //go:nosplit
 //go:norace
 //go:nocheckptr
 func childFail(p *childPlan, step childStep, errno syscall.Errno) {
-	p.report[1] = uint32(errno)
-	p.report[0] = uint32(step)
+	report := [2]uint32{uint32(step), uint32(errno)}
+	syscall.RawSyscall(unix.SYS_WRITE, uintptr(p.pipe), uintptr(unsafe.Pointer(&report)), 8)
 	for {
 		syscall.RawSyscall(unix.SYS_EXIT_GROUP, 127, 0, 0)
 	}

@@ -151,9 +151,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 
 // minFiles is the RLIMIT_NOFILE tend needs: stdio, the cgroup CPU files
 // the Go runtime keeps open (up to two) to follow GOMAXPROCS, its epoll
-// and eventfd (timers), and the signalfd. Below it the runtime aborts with
-// a stack trace instead of an error.
-const minFiles = 8
+// and eventfd (timers), the signalfd, and the error pipe of a fork. Below
+// it the runtime aborts with a stack trace instead of an error.
+const minFiles = 10
 
 // CheckFiles reports an RLIMIT_NOFILE too small for tend, so that tend can
 // refuse to start with one clear line. Call it before anything uses a timer.
