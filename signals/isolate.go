@@ -12,6 +12,10 @@ import (
 // selfExe is what Isolate executes: tend itself, wherever its file is.
 const selfExe = "/proc/self/exe"
 
+// reexecEnv marks the image Isolate executed, so that it never executes
+// itself twice; Isolate removes it from the environment at once.
+const reexecEnv = "TEND_REEXECED"
+
 // Isolate makes every thread of tend block the queued signals (see
 // [Queued]), so that the kernel keeps them queued until tend reads them
 // from a signalfd. A Go program cannot block a signal on all its threads
@@ -22,11 +26,16 @@ const selfExe = "/proc/self/exe"
 // signals sent before it returns are handled as os/signal would.
 //
 // It reports whether the queued signals are blocked. When tend cannot
-// execute itself (no /proc), it returns false and [Notify] takes every
-// signal through os/signal.
+// execute itself (no /proc), or the new image did not inherit the mask (an
+// emulator), it returns false and [Notify] takes every signal through
+// os/signal.
 func Isolate(args []string) bool {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	_, again := os.LookupEnv(reexecEnv)
+	if again {
+		_ = os.Unsetenv(reexecEnv) // the child must not see it
+	}
 	set := queuedSet()
 	var cur unix.Sigset_t
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur); err != nil {
@@ -37,10 +46,16 @@ func Isolate(args []string) bool {
 		renameSelf(args)
 		return true
 	}
+	if again {
+		// The mask did not survive execve: under an emulator such as
+		// qemu-user (docker run --platform), which starts each program
+		// with its own. Once is enough.
+		return false
+	}
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
 		return false
 	}
-	_ = syscall.Exec(selfExe, args, os.Environ())
+	_ = syscall.Exec(selfExe, args, append(os.Environ(), reexecEnv+"=1"))
 	_ = unix.PthreadSigmask(unix.SIG_SETMASK, &cur, nil)
 	return false
 }

@@ -21,10 +21,34 @@ import (
 const isolateChildEnv = "TEND_TEST_ISOLATE_CHILD"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(isolateChildEnv) == "1" {
+	switch os.Getenv(isolateChildEnv) {
+	case "1":
 		os.Exit(isolateChild())
+	case "again":
+		// Started as if Isolate had executed it already, but with the
+		// signals unblocked, as under qemu-user.
+		_ = os.Unsetenv(isolateChildEnv)
+		ok := Isolate(os.Args)
+		_, marked := os.LookupEnv(reexecEnv)
+		fmt.Printf("isolated=%v marked=%v\n", ok, marked)
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// TestIsolateOnce: an image that Isolate executed but that did not inherit
+// the blocked signals (an emulator starts each program with its own mask)
+// does not execute itself again: Isolate returns false, and the marker is
+// gone from the environment the child would get.
+func TestIsolateOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), isolateChildEnv+"=again", reexecEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if want := "isolated=false marked=false\n"; err != nil || string(out) != want {
+		t.Fatalf("child: %v, %q; want %q", err, out, want)
+	}
 }
 
 // burst is how many of one real-time signal isolateChild sends itself.
