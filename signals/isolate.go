@@ -9,8 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// selfExe is what Isolate executes: tend itself, wherever its file is.
-const selfExe = "/proc/self/exe"
+// selfExe is what Isolate executes: tend itself, wherever its file is. A
+// variable for the tests.
+var selfExe = "/proc/self/exe"
 
 // reexecEnv marks the image Isolate executed, so that it never executes
 // itself twice; Isolate removes it from the environment at once.

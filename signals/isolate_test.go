@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,8 +33,40 @@ func TestMain(m *testing.M) {
 		_, marked := os.LookupEnv(reexecEnv)
 		fmt.Printf("isolated=%v marked=%v\n", ok, marked)
 		os.Exit(0)
+	case "noexe":
+		// As without /proc: Isolate cannot execute tend and leaves the
+		// mask as it was; Notify then takes USR1 through os/signal.
+		_ = os.Unsetenv(isolateChildEnv)
+		selfExe = "/nonexistent/exe"
+		runtime.LockOSThread()
+		ok := Isolate(os.Args)
+		var cur unix.Sigset_t
+		_ = unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur)
+		in := Notify(ok)
+		_ = unix.Kill(os.Getpid(), unix.SIGUSR1)
+		var got os.Signal
+		select {
+		case got = <-in.Other:
+		case <-time.After(10 * time.Second):
+		}
+		fmt.Printf("isolated=%v blocked=%016x queued=%v got=%v\n", ok, maskWord(cur), in.Queued != nil, got)
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// TestIsolateFallback: when tend cannot execute itself, Isolate returns
+// false with the thread's mask as it found it, and every signal comes
+// through os/signal.
+func TestIsolateFallback(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), isolateChildEnv+"=noexe")
+	out, err := cmd.CombinedOutput()
+	if want := "isolated=false blocked=0000000000000000 queued=false got=user defined signal 1\n"; err != nil || string(out) != want {
+		t.Fatalf("child: %v, %q; want %q", err, out, want)
+	}
 }
 
 // TestIsolateOnce: an image that Isolate executed but that did not inherit
