@@ -180,7 +180,11 @@ func TestE2EPodmanTerminalJobControl(t *testing.T) {
 		t.Fatalf("Ctrl-Z did not stop the foreground job; the terminal shows:\n%q", r.term.String())
 	}
 	r.typ("fg\n")
-	r.expectAfter("Stopped", "sleep 100")
+	// fg prints the job it resumes. Wait for that before any Ctrl-C: one
+	// typed while the shell has not yet read "fg" flushes the line away
+	// (the terminal discards unread input on VINTR), the job stays
+	// stopped, and "exit 3" then only warns of stopped jobs.
+	r.expectAfter("fg\r\n", "sleep 100")
 	// Ctrl-C until the shell prompts again: one typed before fg has made
 	// sleep the foreground group goes to the shell, which ignores it.
 	if !poll(20*time.Second, func() bool {
