@@ -31,20 +31,19 @@ const otherBuffer = 1024
 
 // Notify registers tend for every signal it handles and returns the
 // channels. isolated is what [Isolate] returned: when true, the queued
-// signals are read from a signalfd and os/signal never sees them (it
-// would unblock them on its thread). Call it first thing in main: until a Go program has called
-// Notify for SIGTERM, SIGTERM makes the runtime exit with status 2, and a
-// PID 1 would lose signals sent during start-up.
+// signals are read from a signalfd and os/signal never sees them (it would
+// unblock them on its thread). Call it first thing in main: until a Go
+// program has called Notify for SIGTERM, SIGTERM makes the runtime exit
+// with status 2, and a PID 1 would lose signals sent during start-up.
 //
 // SIGURG and SIGPROF are left to the runtime, and SIGCHLD goes to its own
 // channel so a storm of other signals can never delay reaping.
 func Notify(isolated bool) Incoming {
 	child := make(chan os.Signal, 1)
 	other := make(chan os.Signal, otherBuffer)
-	signal.Notify(child, unix.SIGCHLD)
 	// Registering costs a round trip to the runtime's signal thread per
-	// signal (about 10µs each), so the signals whose Go default is to kill
-	// tend go first, shortening the start-up window in which they would.
+	// signal (about 25µs each here), so the signals whose Go default is to
+	// kill tend go first, shortening the start-up window in which they would.
 	first := []unix.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT}
 	sigs := make([]os.Signal, 0, Max)
 	for _, sig := range first {
@@ -56,23 +55,30 @@ func Notify(isolated bool) Incoming {
 		}
 	}
 	signal.Notify(other, sigs...)
+	signal.Notify(child, unix.SIGCHLD) // a SIGCHLD missed until now is made up by one reap at start
 	in := Incoming{Child: child, Other: other}
 	if isolated {
-		queued, err := readQueued()
+		queued, err := readQueued(other)
 		if err != nil {
-			// No signalfd: give the queued signals to os/signal after all.
-			var rest []os.Signal
-			for n := 1; n <= Max; n++ {
-				if Queued(unix.Signal(n)) {
-					rest = append(rest, syscall.Signal(n))
-				}
-			}
-			signal.Notify(other, rest...)
+			notifyQueued(other) // no signalfd: os/signal after all
 			return in
 		}
 		in.Queued = queued
 	}
 	return in
+}
+
+// notifyQueued hands the queued signals to os/signal, on other: os/signal
+// unblocks them on its own thread, so they arrive there, merged per signal
+// number like the rest.
+func notifyQueued(other chan<- os.Signal) {
+	var sigs []os.Signal
+	for n := 1; n <= Max; n++ {
+		if Queued(unix.Signal(n)) {
+			sigs = append(sigs, syscall.Signal(n))
+		}
+	}
+	signal.Notify(other, sigs...)
 }
 
 // ResetIgnored gives the default disposition back to the signals that

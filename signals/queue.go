@@ -65,8 +65,10 @@ func covers(mask, set unix.Sigset_t) bool {
 const queueBuffer = 256
 
 // readQueued opens a signalfd for the queued signals and returns a channel
-// that carries each delivery, in the order the kernel gives them.
-func readQueued() (<-chan os.Signal, error) {
+// that carries each delivery, in the order the kernel gives them. Should
+// reading the signalfd ever fail, the queued signals go to os/signal, on
+// other, from then on.
+func readQueued(other chan<- os.Signal) (<-chan os.Signal, error) {
 	set := queuedSet()
 	fd, err := unix.Signalfd(-1, &set, unix.SFD_NONBLOCK|unix.SFD_CLOEXEC)
 	if err != nil {
@@ -81,8 +83,10 @@ func readQueued() (<-chan os.Signal, error) {
 		for {
 			n, err := f.Read(buf)
 			if err != nil {
-				// Not expected of a signalfd; stop rather than spin. The
-				// signals stay queued in the kernel.
+				// Not expected of a signalfd. Rather than spin, or leave
+				// the signals queued in the kernel for ever, let os/signal
+				// take them.
+				notifyQueued(other)
 				return
 			}
 			for i := range n / size {
