@@ -33,6 +33,34 @@ func TestMain(m *testing.M) {
 		_, marked := os.LookupEnv(reexecEnv)
 		fmt.Printf("isolated=%v marked=%v\n", ok, marked)
 		os.Exit(0)
+	case "readfail":
+		// Isolated, then the signalfd's reads fail: USR1 must come
+		// through os/signal instead. (The variable stays: Isolate executes
+		// this binary again, which must come back here.)
+		if !Isolate(os.Args) {
+			fmt.Println("not isolated")
+			os.Exit(1)
+		}
+		set := queuedSet()
+		fd, err := unix.Signalfd(-1, &set, unix.SFD_NONBLOCK|unix.SFD_CLOEXEC)
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		f := os.NewFile(uintptr(fd), "signalfd")
+		other, out := make(chan os.Signal, 1), make(chan os.Signal, 1)
+		f.Close() // every read fails from now on
+		readSignalfd(f, out, other)
+		_ = unix.Kill(os.Getpid(), unix.SIGUSR1)
+		select {
+		case got := <-other:
+			fmt.Printf("other=%v\n", got)
+		case got := <-out:
+			fmt.Printf("out=%v\n", got)
+		case <-time.After(10 * time.Second):
+			fmt.Println("nothing")
+		}
+		os.Exit(0)
 	case "noexe":
 		// As without /proc: Isolate cannot execute tend and leaves the
 		// mask as it was; Notify then takes USR1 through os/signal.
@@ -53,6 +81,19 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// TestReadSignalfdFails: when reading the signalfd fails, the queued
+// signals come through os/signal from then on, not never.
+func TestReadSignalfdFails(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), isolateChildEnv+"=readfail")
+	out, err := cmd.CombinedOutput()
+	if want := "other=user defined signal 1\n"; err != nil || string(out) != want {
+		t.Fatalf("child: %v, %q; want %q", err, out, want)
+	}
 }
 
 // TestIsolateFallback: when tend cannot execute itself, Isolate returns

@@ -76,23 +76,25 @@ func readQueued(other chan<- os.Signal) (<-chan os.Signal, error) {
 	}
 	f := os.NewFile(uintptr(fd), "signalfd") // non-blocking: read through the poller
 	out := make(chan os.Signal, queueBuffer)
-	go func() {
-		var info [64]unix.SignalfdSiginfo
-		buf := unsafe.Slice((*byte)(unsafe.Pointer(&info[0])), int(unsafe.Sizeof(info)))
-		size := int(unsafe.Sizeof(info[0]))
-		for {
-			n, err := f.Read(buf)
-			if err != nil {
-				// Not expected of a signalfd. Rather than spin, or leave
-				// the signals queued in the kernel for ever, let os/signal
-				// take them.
-				notifyQueued(other)
-				return
-			}
-			for i := range n / size {
-				out <- syscall.Signal(info[i].Signo)
-			}
-		}
-	}()
+	go readSignalfd(f, out, other)
 	return out, nil
+}
+
+// readSignalfd sends each signal read from f to out. If a read fails (not
+// expected of a signalfd), it hands the queued signals to os/signal, on
+// other, rather than spin or leave them queued in the kernel for ever.
+func readSignalfd(f *os.File, out, other chan<- os.Signal) {
+	var info [64]unix.SignalfdSiginfo
+	buf := unsafe.Slice((*byte)(unsafe.Pointer(&info[0])), int(unsafe.Sizeof(info)))
+	size := int(unsafe.Sizeof(info[0]))
+	for {
+		n, err := f.Read(buf)
+		if err != nil {
+			notifyQueued(other)
+			return
+		}
+		for i := range n / size {
+			out <- syscall.Signal(info[i].Signo)
+		}
+	}
 }
