@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestE2EPodmanExitStatus: tend as ENTRYPOINT passes the app's exit status
@@ -416,5 +418,39 @@ func TestE2EPodmanSharedPIDNamespace(t *testing.T) {
 		if pr.Pid != 1 && !(pr.Comm == "sh" || pr.Comm == "cat") {
 			t.Errorf("left in the shared PID namespace after tend's container stopped: %v", pr)
 		}
+	}
+}
+
+// TestE2EPodmanQueuedSignals: in a real container tend, PID 1, executed
+// itself once with the queued signals blocked (it reads them from a
+// signalfd), kept its name, and its app starts with nothing blocked.
+func TestE2EPodmanQueuedSignals(t *testing.T) {
+	t.Parallel()
+	p := e2eNewPodman(t)
+	r := p.run([]string{"--rm"}, "sh", "-c",
+		`echo "pid1 $(cat /proc/1/comm) $(grep SigBlk /proc/1/status)"; echo "app $(grep SigBlk /proc/self/status)"`)
+	if r.code != 0 {
+		t.Fatalf("podman run: %s", r)
+	}
+	var pid1Name string
+	var pid1Blk, appBlk uint64
+	for _, line := range strings.Split(r.stdout, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 4 && f[0] == "pid1":
+			pid1Name = f[1]
+			pid1Blk, _ = strconv.ParseUint(f[3], 16, 64)
+		case len(f) == 3 && f[0] == "app":
+			appBlk, _ = strconv.ParseUint(f[2], 16, 64)
+		}
+	}
+	if pid1Name != "tend" {
+		t.Errorf("PID 1 is named %q; want tend\n%s", pid1Name, r)
+	}
+	if want := sigMaskOf([]unix.Signal{unix.SIGUSR1, unix.SIGWINCH, 40, 64}); pid1Blk&want != want {
+		t.Errorf("tend blocks %016x; want at least %016x (the queued signals)\n%s", pid1Blk, want, r)
+	}
+	if appBlk != 0 {
+		t.Errorf("the app starts with %016x blocked; want nothing\n%s", appBlk, r)
 	}
 }
