@@ -224,8 +224,11 @@ func readFull(fd int, buf []byte) (int, error) {
 //go:nocheckptr
 func forkAndExec(p *childPlan) (uintptr, syscall.Errno) {
 	// A plain fork: the child gets a copy of tend's memory, so it can
-	// return from the system call on its own copy of this stack. clone's
-	// first two arguments are swapped on s390x.
+	// return from the system call on its own copy of this stack (sharing
+	// it, as vfork does, takes assembly that only package syscall has).
+	// The parent learns of a failure from the error pipe, not from memory
+	// shared with the child: qemu-user runs CLONE_VFORK as a plain fork
+	// and does not wait. clone's first two arguments are swapped on s390x.
 	a1, a2 := uintptr(syscall.SIGCHLD), uintptr(0)
 	if runtime.GOARCH == "s390x" {
 		a1, a2 = 0, uintptr(syscall.SIGCHLD)
