@@ -30,3 +30,22 @@ func Reap(dst []Exit) ([]Exit, error) {
 		dst = append(dst, Exit{Pid: pid, Status: ws})
 	}
 }
+
+// Collect waits for the child pid and returns its exit. It blocks, so it is
+// only for a child known to be exiting on its own: one whose exec failed,
+// which reports the failure and exits at once. Collecting it there, rather
+// than at the next [Reap], leaves no zombie behind when tend itself exits
+// on that failure.
+func Collect(pid int) (Exit, error) {
+	for {
+		var ws unix.WaitStatus
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			return Exit{Pid: pid}, os.NewSyscallError("wait4", err)
+		}
+		return Exit{Pid: pid, Status: ws}, nil
+	}
+}

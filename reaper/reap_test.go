@@ -360,3 +360,26 @@ func TestCode(t *testing.T) {
 		})
 	}
 }
+
+// TestCollect: Collect returns the exit of the child it waits for, and
+// leaves the other children alone.
+func TestCollect(t *testing.T) {
+	other, err := forkHelper("exit", "3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := forkHelper("exit", "7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Collect(pid)
+	if err != nil || e.Pid != pid || e.Code() != 7 {
+		t.Fatalf("Collect(%d) = %+v, %v; want pid %d, code 7", pid, e, err, pid)
+	}
+	if e, err := Collect(other); err != nil || e.Code() != 3 {
+		t.Fatalf("Collect(%d) = %+v, %v; want code 3", other, e, err)
+	}
+	if _, err := Collect(pid); !errors.Is(err, unix.ECHILD) {
+		t.Errorf("Collect(%d) again: %v; want ECHILD", pid, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/tend-init/tend/reaper"
 	"golang.org/x/sys/unix"
 )
 
@@ -109,8 +110,8 @@ const listenPidKey = "LISTEN_PID="
 
 // forkExec starts the program described by s and returns its pid once it
 // has called execve. Failures in the child come back as *childError, with
-// the pid of the child that failed. The child is never waited for here:
-// the reaper reaps it, whether it ran or failed.
+// the pid of the child that failed, already collected (reaper.Collect); a
+// child that runs is reaped by the loop like any other.
 func forkExec(s *forkSpec) (int, error) {
 	var p childPlan
 	var err error
@@ -192,6 +193,9 @@ func forkExec(s *forkSpec) (int, error) {
 		return int(pid), nil
 	}
 	r := (*[2]uint32)(unsafe.Pointer(&report))
+	// The child exits right after its report; collect it now, so that no
+	// zombie is left if tend exits on this failure.
+	_, _ = reaper.Collect(int(pid))
 	return int(pid), &childError{step: childStep(r[0]), errno: syscall.Errno(r[1])}
 }
 
