@@ -32,6 +32,9 @@ type forkSpec struct {
 	// stdio >= 0 is duplicated onto descriptors 0, 1 and 2; -1 leaves them
 	// as tend has them.
 	stdio int
+	// closeExtra keeps every descriptor but 0, 1 and 2 from the program,
+	// those tend's parent passed included.
+	closeExtra bool
 	// listenPid adds LISTEN_PID=<the child's pid> to env (replacing any
 	// LISTEN_PID there), for socket activation: only the child knows its
 	// pid before execve.
@@ -98,6 +101,7 @@ type childPlan struct {
 	setpgid    bool
 	foreground bool
 	stdio      int
+	closeExtra bool
 	nofile     *unix.Rlimit // RLIMIT_NOFILE to set, or nil
 	pipe       int          // write end of the error pipe, close-on-exec
 	// listenPid, when not nil, is the environment entry "LISTEN_PID=" with
@@ -150,6 +154,7 @@ func forkExec(s *forkSpec) (int, error) {
 	}
 	p.setsid, p.setpgid, p.foreground, p.stdio = s.setsid, s.setpgid, s.foreground && s.setpgid, s.stdio
 	p.nofile = childFileLimit
+	p.closeExtra = s.closeExtra
 
 	var fds [2]int
 	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
@@ -314,6 +319,16 @@ func childExec(p *childPlan) {
 			}
 			if e != 0 {
 				childFail(p, stepStdio, e)
+			}
+		}
+	}
+	if p.closeExtra {
+		// Close-on-exec, not closed: the error pipe must stay open until
+		// execve. close_range's CLOEXEC flag needs Linux 5.11; before it,
+		// the descriptors below 1024 are marked one by one.
+		if _, _, e := syscall.RawSyscall(unix.SYS_CLOSE_RANGE, 3, uintptr(^uint32(0)), unix.CLOSE_RANGE_CLOEXEC); e != 0 {
+			for fd := uintptr(3); fd < 1024; fd++ {
+				syscall.RawSyscall(unix.SYS_FCNTL, fd, unix.F_SETFD, unix.FD_CLOEXEC)
 			}
 		}
 	}

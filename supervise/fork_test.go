@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -264,5 +265,28 @@ func TestForkExecListenPid(t *testing.T) {
 	f := strings.Fields(out)
 	if st != 0 || len(f) != 4 || f[0] != f[1] || f[2] != "1" || f[3] != "kept" {
 		t.Errorf("sh printed %q (exit %d); want its pid twice, 1 LISTEN_PID entry, OTHER kept", out, st)
+	}
+}
+
+// TestForkExecCloseExtra: a descriptor tend inherited without close-on-exec
+// reaches a program started without closeExtra (the main child), and not
+// one started with it (a probe).
+func TestForkExecCloseExtra(t *testing.T) {
+	fd, err := unix.Open("/dev/null", unix.O_RDONLY, 0) // no O_CLOEXEC: as if inherited
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	for _, closeExtra := range []bool{false, true} {
+		t.Run(fmt.Sprintf("closeExtra=%v", closeExtra), func(t *testing.T) {
+			out, st := runSpec(t, &forkSpec{path: "/bin/sh", argv: []string{"sh", "-c", fmt.Sprintf("test -e /proc/self/fd/%d && echo open || echo closed", fd)}, closeExtra: closeExtra})
+			want := "open\n"
+			if closeExtra {
+				want = "closed\n"
+			}
+			if st != 0 || out != want {
+				t.Errorf("fd %d in the child: %q (exit %d); want %q", fd, out, st, want)
+			}
+		})
 	}
 }

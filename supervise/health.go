@@ -105,8 +105,9 @@ func (s *supervisor) startProbe() {
 }
 
 // startProbeCmd forks the --health-cmd command as the child's user, in the
-// child's directory, in a session of its own with stdio on /dev/null: it
-// cannot inherit a terminal, and tend's own descriptors are close-on-exec.
+// child's directory, in a session of its own with stdio on /dev/null and no
+// other descriptor: it cannot inherit a terminal, tend's own descriptors,
+// or those tend's parent passed for the main child.
 func (s *supervisor) startProbeCmd() (int, error) {
 	h := s.cfg.Health
 	path, err := lookPath(h.Cmd[0], os.Getenv("PATH"))
@@ -118,7 +119,7 @@ func (s *supervisor) startProbeCmd() (int, error) {
 		return 0, err
 	}
 	defer null.Close()
-	spec := &forkSpec{path: path, argv: h.Cmd, env: s.cmd.env, dir: s.cfg.Workdir, setsid: true, stdio: int(null.Fd())}
+	spec := &forkSpec{path: path, argv: h.Cmd, env: s.cmd.env, dir: s.cfg.Workdir, setsid: true, stdio: int(null.Fd()), closeExtra: true}
 	if s.cmd.id != nil {
 		spec.cred = s.cmd.id.cred
 	}
