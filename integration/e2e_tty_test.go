@@ -171,8 +171,13 @@ func TestE2EPodmanTerminalJobControl(t *testing.T) {
 	r.expect("/ # ")
 	r.typ("echo shell: $((40+2))\n") // the echo of what was typed cannot match
 	r.expect("shell: 42")
-	r.typ("sleep 100\n")
-	// Ctrl-Z (VSUSP) once sleep runs in the foreground.
+	// The shell prints "job: 2" once it has read the line, just before it
+	// starts sleep: a Ctrl-Z typed before the shell has read the line
+	// would flush it away (the terminal discards unread input on VSUSP).
+	r.typ("echo job: $((1+1)); sleep 100\n")
+	r.expect("job: 2")
+	// Ctrl-Z (VSUSP) once sleep runs in the foreground; until then it goes
+	// to the shell, which ignores it, so it is typed again.
 	if !poll(20*time.Second, func() bool {
 		r.typ("\x1a")
 		return strings.Contains(r.term.String(), "Stopped")
