@@ -220,6 +220,14 @@ func (s *supervisor) setPdeathsig() {
 	}
 }
 
+// received handles a signal from either of the channels signals.Notify
+// returns.
+func (s *supervisor) received(sig os.Signal) {
+	if n, ok := sig.(syscall.Signal); ok {
+		s.onSignal(n)
+	}
+}
+
 func (s *supervisor) loop(ctx context.Context) int {
 	done := ctx.Done()
 	for !s.finished() {
@@ -230,13 +238,9 @@ func (s *supervisor) loop(ctx context.Context) int {
 		case <-s.in.Child:
 			s.reap()
 		case sig := <-s.in.Other:
-			if n, ok := sig.(syscall.Signal); ok {
-				s.onSignal(n)
-			}
+			s.received(sig)
 		case sig := <-s.in.Queued:
-			if n, ok := sig.(syscall.Signal); ok {
-				s.onSignal(n)
-			}
+			s.received(sig)
 		case <-timerC(s.poll):
 			s.poll = nil
 		case <-timerC(s.grace):
