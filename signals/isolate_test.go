@@ -61,6 +61,8 @@ func TestMain(m *testing.M) {
 			fmt.Println("nothing")
 		}
 		os.Exit(0)
+	case "every":
+		os.Exit(everySignalChild())
 	case "noexe":
 		// As without /proc: Isolate cannot execute tend and leaves the
 		// mask as it was; Notify then takes USR1 through os/signal.
@@ -71,6 +73,7 @@ func TestMain(m *testing.M) {
 		var cur unix.Sigset_t
 		_ = unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur)
 		in := Notify(ok)
+		in.WaitReady()
 		_ = unix.Kill(os.Getpid(), unix.SIGUSR1)
 		var got os.Signal
 		select {

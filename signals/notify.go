@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"slices"
 	"syscall"
 	"unsafe"
 
@@ -21,51 +20,99 @@ type Incoming struct {
 	// not queued, or all of them when Queued is nil.
 	Other <-chan os.Signal
 	// Queued carries the queued signals (see [Queued]), each delivery the
-	// kernel queued; nil when tend could not block them (see [Isolate]).
+	// kernel queued; nil unless tend blocked them (see [Isolate]).
 	Queued <-chan os.Signal
+	// Ready is closed once every forwardable signal is registered (see
+	// [Notify]); a nil Ready means they all were before Notify returned.
+	Ready <-chan struct{}
+}
+
+// WaitReady blocks until every forwardable signal is registered.
+func (in Incoming) WaitReady() {
+	if in.Ready != nil {
+		<-in.Ready
+	}
 }
 
 // otherBuffer bounds how many signals wait for the event loop; os/signal
 // drops what does not fit, as the kernel coalesces standard signals.
 const otherBuffer = 1024
 
+// early are the signals registered before [Notify] returns: those whose Go
+// default is to end the program (HUP, INT and TERM kill it, QUIT and ABRT
+// make it dump its goroutines, and the fault signals sent with kill(2)
+// crash it) and SIGCHLD. TERM comes first: it is the one a PID 1 gets
+// soonest (docker stop right after docker run).
+var early = []unix.Signal{
+	unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGABRT,
+	unix.SIGILL, unix.SIGTRAP, unix.SIGBUS, unix.SIGFPE, unix.SIGSEGV,
+	unix.SIGSTKFLT, unix.SIGSYS,
+}
+
 // Notify registers tend for every signal it handles and returns the
 // channels. isolated is what [Isolate] returned: when true, the queued
 // signals are read from a signalfd and os/signal never sees them (it would
-// unblock them on its thread). Call it first thing in main: until a Go
-// program has called Notify for SIGTERM, SIGTERM makes the runtime exit
-// with status 2, and a PID 1 would lose signals sent during start-up.
+// unblock them on its thread). Call it first thing in main (see [Start]).
+//
+// Registering a signal with os/signal is a round trip to the runtime's
+// signal-mask thread (runtime.sigenable), tens of microseconds each. So
+// Notify registers only the signals that would otherwise end tend, and
+// SIGCHLD, before it returns; the other forwardable ones are registered by
+// a goroutine, one at a time so that os/signal's lock is never held long,
+// and Ready is closed when they all are. Until then the Go runtime ignores
+// them (its default for them), and TSTP, TTIN and TTOU, on which the
+// runtime installs no handler of its own, are ignored so that they cannot
+// stop tend. Children get default dispositions back (see supervise's fork).
 //
 // SIGURG and SIGPROF are left to the runtime, and SIGCHLD goes to its own
 // channel so a storm of other signals can never delay reaping.
 func Notify(isolated bool) Incoming {
+	ignoreUncatchable()
 	child := make(chan os.Signal, 1)
 	other := make(chan os.Signal, otherBuffer)
-	// Registering costs a round trip to the runtime's signal thread per
-	// signal (about 25µs each here), so the signals whose Go default is to
-	// kill tend go first, shortening the start-up window in which they would.
-	first := []unix.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT}
-	sigs := make([]os.Signal, 0, Max)
-	for _, sig := range first {
-		sigs = append(sigs, sig)
+	for _, sig := range early {
+		signal.Notify(other, sig)
 	}
-	for n := 1; n <= Max; n++ {
-		if sig := unix.Signal(n); Forwardable(sig) && !slices.Contains(first, sig) && !(isolated && Queued(sig)) {
-			sigs = append(sigs, syscall.Signal(n))
-		}
-	}
-	signal.Notify(other, sigs...)
 	signal.Notify(child, unix.SIGCHLD) // a SIGCHLD missed until now is made up by one reap at start
 	in := Incoming{Child: child, Other: other}
 	if isolated {
 		queued, err := readQueued(other)
-		if err != nil {
-			notifyQueued(other) // no signalfd: os/signal after all
-			return in
+		if err == nil {
+			in.Queued = queued
+		} else {
+			isolated = false // no signalfd: os/signal after all
 		}
-		in.Queued = queued
 	}
+	var later []unix.Signal
+	for n := 1; n <= Max; n++ {
+		sig := unix.Signal(n)
+		if Forwardable(sig) && !isEarly(sig) && !(isolated && Queued(sig)) {
+			later = append(later, sig)
+		}
+	}
+	for _, sig := range []unix.Signal{unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU} {
+		if !isolated {
+			_ = setDisposition(sig, sigIgn)
+		}
+	}
+	ready := make(chan struct{})
+	in.Ready = ready
+	go func() {
+		for _, sig := range later {
+			signal.Notify(other, sig)
+		}
+		close(ready)
+	}()
 	return in
+}
+
+func isEarly(sig unix.Signal) bool {
+	for _, e := range early {
+		if e == sig {
+			return true
+		}
+	}
+	return false
 }
 
 // notifyQueued hands the queued signals to os/signal, on other: os/signal
@@ -81,34 +128,64 @@ func notifyQueued(other chan<- os.Signal) {
 	signal.Notify(other, sigs...)
 }
 
-// ResetIgnored gives the default disposition back to the signals that
-// tend's parent left ignored and on which the Go runtime installs no
-// handler: 32 to 34 (they belong to the C libraries) and, once tend reads
-// them from a signalfd, the queued ones it never installs a handler on
-// (SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU). An ignored disposition passes
-// through execve, and tend's children must start with default ones; tend
-// itself never acts on these: it forwards them or leaves them alone.
+// ignoreUncatchable ignores signals 32 and 34. The Go runtime installs no
+// handler on them (they are glibc's SIGCANCEL and musl's SIGSYNCCALL), and
+// os/signal cannot register them, so their default action, to terminate,
+// would apply: `kill -34 tend` would end tend and orphan its child. 33 is
+// the runtime's own (per-thread system calls) and already handled.
+// Children get the default back (see supervise's fork).
+func ignoreUncatchable() {
+	_ = setDisposition(32, sigIgn)
+	_ = setDisposition(34, sigIgn)
+}
+
+// ResetIgnored gives the default disposition back to the queued signals
+// that tend's parent left ignored and on which the Go runtime installs no
+// handler (SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU), once tend reads them from a
+// signalfd: an ignored signal is discarded by the kernel once it is
+// unblocked, and tend never acts on these itself: it forwards them.
 func ResetIgnored() error {
 	for sig := 1; sig <= Max; sig++ {
-		if !(sig >= 32 && sig <= 34) && !Queued(unix.Signal(sig)) {
+		if !Queued(unix.Signal(sig)) {
 			continue
 		}
-		// The kernel's struct sigaction begins with the handler on every
-		// architecture; zeroed, the whole struct means SIG_DFL, no flags,
-		// empty mask.
-		var old, dfl [8]uintptr
-		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
-			return fmt.Errorf("rt_sigaction %d: %w", sig, e)
+		old, err := disposition(unix.Signal(sig))
+		if err != nil {
+			return err
 		}
-		if old[0] != sigIgn {
+		if old != sigIgn {
 			continue
 		}
-		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0); e != 0 {
-			return fmt.Errorf("rt_sigaction %d: %w", sig, e)
+		if err := setDisposition(unix.Signal(sig), sigDfl); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// sigIgn is SIG_IGN as the kernel stores it.
-const sigIgn = 1
+// sigDfl and sigIgn are SIG_DFL and SIG_IGN as the kernel stores them.
+const (
+	sigDfl = 0
+	sigIgn = 1
+)
+
+// disposition returns sig's handler as the kernel has it.
+func disposition(sig unix.Signal) (uintptr, error) {
+	// The kernel's struct sigaction begins with the handler on every
+	// architecture.
+	var old [8]uintptr
+	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
+		return 0, fmt.Errorf("rt_sigaction %d: %w", sig, e)
+	}
+	return old[0], nil
+}
+
+// setDisposition sets sig's handler to SIG_DFL or SIG_IGN, with no flags
+// and an empty mask. Only for signals the Go runtime has no handler on.
+func setDisposition(sig unix.Signal, handler uintptr) error {
+	act := [8]uintptr{handler}
+	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0); e != 0 {
+		return fmt.Errorf("rt_sigaction %d: %w", sig, e)
+	}
+	return nil
+}

@@ -256,10 +256,12 @@ func forkAndExec(p *childPlan) (uintptr, syscall.Errno) {
 //go:norace
 //go:nocheckptr
 func childExec(p *childPlan) {
-	// Signals tend handles go back to their default action, as execve
-	// would do, so none runs tend's handler before the exec; ignored ones
-	// stay ignored. The kernel's struct sigaction begins with the handler
-	// on every architecture tend is built for, and zeroed means SIG_DFL.
+	// Every signal goes back to its default action, so that none runs
+	// tend's handler before the exec, and none that tend (or its parent)
+	// ignores stays ignored in the child: tend ignores 32 and 34, and TSTP,
+	// TTIN and TTOU until its handlers are in (signals.Notify). The
+	// kernel's struct sigaction begins with the handler on every
+	// architecture tend is built for, and zeroed means SIG_DFL.
 	for sig := uintptr(1); sig <= 64; sig++ {
 		if sig == uintptr(syscall.SIGKILL) || sig == uintptr(syscall.SIGSTOP) {
 			continue
@@ -268,7 +270,7 @@ func childExec(p *childPlan) {
 		if _, _, e := syscall.RawSyscall6(unix.SYS_RT_SIGACTION, sig, 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
 			continue // 32 and 33 on some kernels; nothing to reset
 		}
-		if old[0] > 1 { // neither SIG_DFL (0) nor SIG_IGN (1)
+		if old[0] != 0 { // not SIG_DFL already
 			if _, _, e := syscall.RawSyscall6(unix.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0); e != 0 {
 				childFail(p, stepSignals, e)
 			}

@@ -13,6 +13,7 @@ const (
 	fUser         = "user"
 	fWorkdir      = "workdir"
 	fPause        = "pause"
+	fQueueSignals = "queue-signals"
 	fLogFormat    = "log-format"
 	fVerbose      = "verbose"
 	fQuiet        = "quiet"
@@ -76,6 +77,7 @@ func flags() []cli.Flag {
 		str(fUser, "", "run the command as `USER[:GROUP]` (names from the image's /etc/passwd and /etc/group, or numbers)", categoryCore),
 		str(fWorkdir, "", "run the command in `DIR`", categoryCore),
 		boolean(fPause, "run no command: reap orphans and exit 0 on SIGTERM or SIGINT", categoryCore),
+		boolean(fQueueSignals, "forward every queued copy of a signal, not at least one of each kind (tend then executes itself once at start)", categoryCore),
 		str(fRestart, "no", "restart the command: `no`, on-failure or always", categorySuper),
 		str(fMaxRestarts, "10", "give up after `N` consecutive restarts (0: never give up)", categorySuper),
 		str(fBackoffMin, "1s", "`DURATION` to wait before the first restart, doubled for each consecutive one", categorySuper),

@@ -15,9 +15,8 @@ func main() {
 		printError(err)
 		os.Exit(supervise.ExitUsage)
 	}
-	isolated := signals.Isolate(os.Args) // may execute tend again, once
-	in := signals.Notify(isolated)       // before anything else: a SIGTERM now must not kill tend
-	_ = signals.ResetIgnored()
+	// Before anything else: a SIGTERM now must not kill tend.
+	in := signals.Start(os.Args, queueSignals(os.Args, os.Environ()))
 	supervise.SaveFileLimit()
 	os.Exit(run(os.Args, in))
 }
