@@ -421,13 +421,14 @@ func TestE2EPodmanSharedPIDNamespace(t *testing.T) {
 	}
 }
 
-// TestE2EPodmanQueuedSignals: in a real container tend, PID 1, executed
+// TestE2EPodmanQueuedSignals: in a real container with TEND_QUEUE_SIGNALS=1,
+// tend, PID 1, executed
 // itself once with the queued signals blocked (it reads them from a
 // signalfd), kept its name, and its app starts with nothing blocked.
 func TestE2EPodmanQueuedSignals(t *testing.T) {
 	t.Parallel()
 	p := e2eNewPodman(t)
-	r := p.run([]string{"--rm"}, "sh", "-c",
+	r := p.run([]string{"--rm", "-e", "TEND_QUEUE_SIGNALS=1"}, "sh", "-c",
 		`echo "pid1 $(cat /proc/1/comm) $(grep SigBlk /proc/1/status)"; echo "app $(grep SigBlk /proc/self/status)"`)
 	if r.code != 0 {
 		t.Fatalf("podman run: %s", r)

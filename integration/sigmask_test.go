@@ -134,57 +134,99 @@ func TestSignalMaskResetPlain(t *testing.T) {
 	}
 }
 
-// queuedSample are signals tend reads from its signalfd (signals.Queued),
-// which it therefore keeps blocked on every thread.
+// queuedSample are signals tend reads from its signalfd with
+// --queue-signals (signals.Queued), which it then keeps blocked on every
+// thread.
 var queuedSample = []unix.Signal{unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH, 35, 40, 64}
 
-// TestSignalMaskQueued documents the design: tend keeps the queued
-// signals blocked on every one of its threads, so that the kernel queues
-// each delivery until tend reads it from its signalfd, and yet its child
-// starts with nothing blocked and no handler (SigBlk and SigCgt 0: the
-// child sets its own mask before execve).
-func TestSignalMaskQueued(t *testing.T) {
-	t.Parallel()
+// startCatStatus starts tend as PID 1 with args and a child, cat, that
+// prints its own status and then copies its stdin until the test closes w,
+// so that tend runs while the test looks. cat, not a Go helper (the Go
+// runtime catches signals) nor grep (GNU grep catches SIGSEGV). It returns
+// once the child's status is read.
+func startCatStatus(t *testing.T, args ...string) (p *tendProc, w *os.File, child string) {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close(); w.Close() })
-	// cat, not a Go helper (the Go runtime catches signals) nor grep (GNU
-	// grep catches SIGSEGV): it prints its own status, then copies its
-	// stdin until the test closes it, so tend runs while the test looks.
-	p := startPID1(t, runOpts{Stdin: r}, "cat", "/proc/self/status", "-")
-	var child strings.Builder
-	for !strings.Contains(child.String(), "SigCgt:") {
+	p = startPID1(t, runOpts{Stdin: r}, append(args, "cat", "/proc/self/status", "-")...)
+	var b strings.Builder
+	for !strings.Contains(b.String(), "SigCgt:") {
 		line, err := p.nextLine()
 		if err != nil {
 			t.Fatalf("reading the child's status: %v\nstdout:\n%s\nstderr:\n%s", err, p.stdout, p.stderr)
 		}
-		child.WriteString(line + "\n")
+		b.WriteString(line + "\n")
 	}
+	return p, w, b.String()
+}
 
-	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", p.pid()))
+// threadMasks returns the SigBlk of each of pid's threads.
+func threadMasks(t *testing.T, pid int) map[string]uint64 {
+	t.Helper()
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
 	if err != nil || len(tasks) == 0 {
 		t.Fatalf("tend's threads: %v, %v", tasks, err)
 	}
-	want := sigMaskOf(queuedSample)
-	read := 0
+	masks := map[string]uint64{}
 	for _, task := range tasks {
 		b, err := os.ReadFile(task)
 		if err != nil {
 			continue // the thread is gone
 		}
-		read++
 		blk, ok := maskField(string(b), "SigBlk")
 		if !ok {
 			t.Fatalf("no SigBlk in %s:\n%s", task, b)
 		}
+		masks[task] = blk
+	}
+	if len(masks) == 0 {
+		t.Fatalf("could not read the status of any of tend's threads %v", tasks)
+	}
+	return masks
+}
+
+// TestSignalMaskDefault: without --queue-signals tend does not execute
+// itself to block the queued signals: no thread of it blocks any of them,
+// and its child starts clean.
+func TestSignalMaskDefault(t *testing.T) {
+	t.Parallel()
+	p, w, child := startCatStatus(t)
+	for task, blk := range threadMasks(t, p.pid()) {
+		// A thread the runtime is starting (or ending) blocks every signal
+		// for a moment; tend's own choice shows on the others.
+		if blk|1<<(unix.SIGKILL-1)|1<<(unix.SIGSTOP-1) == ^uint64(0) {
+			continue
+		}
+		if blk&sigMaskOf(queuedSample) != 0 {
+			t.Errorf("%s: SigBlk = %#x; want none of %s blocked", task, blk, formatSigList(queuedSample))
+		}
+	}
+	w.Close()
+	p.waitStatus(exitTimeout, 0)
+	blk, ign := parseSigLines(t, child)
+	if blk != 0 || ign != 0 {
+		t.Errorf("child's SigBlk = %#x, SigIgn = %#x; want 0 and 0", blk, ign)
+	}
+}
+
+// TestSignalMaskQueued documents the design of --queue-signals: tend keeps
+// the queued signals blocked on every one of its threads, so that the
+// kernel queues each delivery until tend reads it from its signalfd, and
+// yet its child starts with nothing blocked and no handler (SigBlk and
+// SigCgt 0: the child sets its own mask before execve).
+func TestSignalMaskQueued(t *testing.T) {
+	t.Parallel()
+	p, w, childStatus := startCatStatus(t, "--queue-signals")
+	var child strings.Builder
+	child.WriteString(childStatus)
+	want := sigMaskOf(queuedSample)
+	for task, blk := range threadMasks(t, p.pid()) {
 		if blk&want != want {
 			t.Errorf("%s: SigBlk = %#x; want the bits %#x (%s) set", task, blk, want, formatSigList(queuedSample))
 		}
-	}
-	if read == 0 {
-		t.Fatalf("could not read the status of any of tend's threads %v", tasks)
 	}
 	w.Close() // cat exits at the end of its stdin, then tend
 	p.waitStatus(exitTimeout, 0)

@@ -33,7 +33,8 @@ func forwardable() []unix.Signal {
 	return append(sigs, unix.SIGTERM)
 }
 
-// TestSignalsReachChild sends tend every forwardable signal, one at a time,
+// TestSignalsReachChild sends tend every signal from 1 to 64 that can be
+// sent, one at a time: every forwardable one,
 // and expects the child to report each exactly once, in order (an extra
 // line, such as a forwarded SIGCHLD or a duplicate, fails the next
 // expectation). The ABRT/SEGV/BUS/FPE/ILL/TRAP/SYS sent with kill must not
@@ -56,10 +57,14 @@ func TestSignalsReachChild(t *testing.T) {
 				p.expectLine(sigName(sig))
 			}
 			// Never forwarded: CHLD (tend's own), PROF (the Go runtime's), URG
-			// (the trap helper does not print it anyway). WINCH after them
-			// must be the next line.
+			// (the trap helper does not print it anyway), 32-34 (no Go program
+			// can catch 32 and 34, and 33 is the runtime's): none of them may
+			// end tend either. WINCH after them must be the next line.
 			p.signal(unix.SIGCHLD)
 			p.signal(unix.SIGPROF)
+			for _, sig := range []unix.Signal{32, 33, 34} {
+				p.signal(sig)
+			}
 			p.signal(unix.SIGWINCH)
 			p.expectLine("SIGWINCH")
 			p.signal(unix.SIGTERM) // last: it starts the shutdown

@@ -41,7 +41,8 @@ func sendStorm(t *testing.T, pid, n int, kinds []unix.Signal) map[string]int {
 
 // TestStressSignalStorm: 50,000 signals (5,000 with -short) of mixed kinds
 // sent to tend as fast as the test can. The child gets every real-time
-// signal exactly as many times as it was sent: tend takes them from a
+// signal exactly as many times as it was sent: with --queue-signals tend
+// takes them from a
 // signalfd, one delivery at a time as the kernel queued them, and forwards
 // each (the storm stays well below RLIMIT_SIGPENDING, past which the
 // kernel itself would merge them). Each standard kind arrives at least
@@ -58,7 +59,7 @@ func TestStressSignalStorm(t *testing.T) {
 		}
 	}
 	checkSigpending(t, rt)
-	p, w := sigcountRun(t, stormRealtime)
+	p, w := sigcountRun(t, stormRealtime, "--queue-signals")
 	before := p.mem()
 	start := time.Now()
 	sent := sendStorm(t, p.pid(), n, kinds)
