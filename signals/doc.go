@@ -3,15 +3,17 @@
 // registration of tend's signal channels, and the kill(2) calls that forward
 // a signal to the main child or its process group.
 //
-// Signals come in two ways. The queued ones (see [Queued]: USR1, USR2,
-// WINCH, the real-time signals...) stay blocked on every thread, which
-// [Isolate] arranges by executing tend once more at start, and are read
-// from a signalfd, one per delivery the kernel queued. The others go
-// through os/signal, which keeps one pending bit per signal; the Go
-// runtime does not let a program keep them blocked.
+// [Start] sets it all up, first thing in main. By default every signal
+// goes through os/signal, which keeps one pending bit per signal: the ones
+// that would end tend are registered at once, the others by a goroutine
+// (see [Notify] and [Incoming.Ready]). With --queue-signals the queued
+// ones (see [Queued]: USR1, USR2, WINCH, the real-time signals...) stay
+// blocked on every thread, which [Isolate] arranges by executing tend once
+// more at start, and are read from a signalfd, one per delivery the kernel
+// queued.
 //
-// Only this package calls [signal.Notify] and reads the signalfd; its one
-// goroutine is that reader. It never logs; it returns values and errors
+// Only this package calls [signal.Notify] and reads the signalfd; its
+// goroutines are that reader and the one that registers the later signals. It never logs; it returns values and errors
 // for its callers to act on.
 //
 // Some signals are never forwarded, because the Go runtime owns them:
@@ -22,7 +24,9 @@
 //   - SIGPROF is swallowed by the runtime's profiler and never reaches
 //     os/signal.
 //   - 32, 33 and 34 are reserved by the C libraries (glibc's SIGCANCEL and
-//     SIGSETXID, musl's SIGSYNCCALL) and cannot be caught by a Go program.
+//     SIGSETXID, musl's SIGSYNCCALL). A Go program cannot catch 32 and 34,
+//     so tend ignores them (their default would end it); 33 is the
+//     runtime's own.
 //
 // SIGKILL and SIGSTOP cannot be caught by anyone.
 package signals
