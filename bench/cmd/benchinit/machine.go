@@ -1,6 +1,7 @@
 package main
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"os"
 	"os/exec"
@@ -66,8 +67,16 @@ func (b *bench) describe() {
 	}
 }
 
-// version asks dpkg for a peer's package version and tend for its own.
+// version asks dpkg for a peer's package version and tend for its own; the
+// Go floor's is the Go release it was built with.
 func version(s subject) string {
+	if s.name == goFloor {
+		v := "?"
+		if bi, err := buildinfo.ReadFile(s.path); err == nil {
+			v = bi.GoVersion
+		}
+		return "reference, bench/cmd/floorinit built with " + v
+	}
 	if s.name == "tend" {
 		out, err := exec.Command(s.path, "--version").Output()
 		if err != nil {
