@@ -38,14 +38,14 @@ func num(v float64) string {
 	switch {
 	case math.IsNaN(v):
 		return "—"
+	case v == math.Trunc(v): // counts: threads, context switches
+		return fmt.Sprintf("%.0f", v)
 	case a >= 1000:
 		return fmt.Sprintf("%.0f", v)
 	case a >= 100:
 		return fmt.Sprintf("%.1f", v)
 	case a >= 10:
 		return fmt.Sprintf("%.2f", v)
-	case a == 0:
-		return "0"
 	default:
 		return fmt.Sprintf("%.3f", v)
 	}

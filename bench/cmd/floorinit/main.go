@@ -25,13 +25,14 @@ func main() {
 	}
 	// Caught before the child starts: a Go PID 1 killed by a signal it does
 	// not catch exits 2 instead of forwarding it. SIGKILL cannot be caught.
-	sigc := make(chan os.Signal, 16)
-	for n := 1; n <= 15; n++ {
-		if syscall.Signal(n) != syscall.SIGKILL {
-			signal.Notify(sigc, syscall.Signal(n))
+	catch := []os.Signal{syscall.SIGWINCH}
+	for n := syscall.Signal(1); n <= 15; n++ {
+		if n != syscall.SIGKILL {
+			catch = append(catch, n)
 		}
 	}
-	signal.Notify(sigc, syscall.SIGWINCH)
+	sigc := make(chan os.Signal, 16)
+	signal.Notify(sigc, catch...)
 	argv0 := lookPath(os.Args[1])
 	// Go's fork resets the caught signals to their defaults in the child.
 	pid, err := syscall.ForkExec(argv0, os.Args[1:], &syscall.ProcAttr{
