@@ -136,12 +136,12 @@ func markdown(r *Results) string {
 			st, ok := m.stat(n)
 			if !ok {
 				if len(m.Fails[n]) > 0 {
-					p("| %s | %s | every figure failed its check | | | 0 | |\n", title, n)
+					p("| %s | %s | every figure failed its check | | | 0 | |\n", title, label(n))
 					title = "〃"
 				}
 				continue
 			}
-			p("| %s | %s | %s | %s | %s | %d | %s |\n", title, n, num(st.med), num(st.min), num(st.max), st.n, ratioStr(m, n))
+			p("| %s | %s | %s | %s | %s | %d | %s |\n", title, label(n), num(st.med), num(st.min), num(st.max), st.n, ratioStr(m, n))
 			title = "〃"
 		}
 	}
@@ -171,7 +171,7 @@ func markdown(r *Results) string {
 		p("| %s | %s |\n", kv.K, esc(kv.V))
 	}
 	for _, s := range r.Subjects {
-		p("| %s | %s, %s, %d bytes, %s |\n", s.Name, s.Path, esc(s.Version), s.Bytes, map[bool]string{true: "static", false: "dynamic"}[s.Static])
+		p("| %s | %s, %s, %d bytes, %s |\n", label(s.Name), s.Path, esc(s.Version), s.Bytes, map[bool]string{true: "static", false: "dynamic"}[s.Static])
 	}
 	return w.String()
 }
