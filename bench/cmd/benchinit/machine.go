@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -56,8 +57,14 @@ func (b *bench) describe() {
 		{"idle window", fmt.Sprintf("%gs", b.idle.Seconds())},
 		{"health probes timed per kind", fmt.Sprint(b.probes)},
 	}
+	wd, _ := os.Getwd()
 	for _, s := range b.subs {
+		// A binary built in the tree is named relative to it: results.md
+		// says where it came from, not where this checkout lives.
 		info := SubjectInfo{Name: s.name, Path: s.path}
+		if rel, err := filepath.Rel(wd, s.path); wd != "" && err == nil && !strings.HasPrefix(rel, "..") {
+			info.Path = rel
+		}
 		if st, err := os.Stat(s.path); err == nil {
 			info.Bytes = st.Size()
 		}
