@@ -338,22 +338,35 @@ func leanTable(p func(string, ...any), r *Results, names []string) {
 		case row.ref != "":
 			target = fmt.Sprintf("≤ %g × %s", row.limit, row.ref)
 		}
-		tv, ok := med("tend")
-		met := "not measured"
-		switch {
-		case !ok:
-		case row.ref == "":
-			met = pick(tv <= row.limit, "met", "**missed**")
-		default:
-			if rv, ok := med(row.ref); !ok || rv <= 0 {
-				met = "no reference"
-			} else {
-				met = pick(tv <= row.limit*rv, "met", "**missed**")
-			}
-		}
-		p(" %s | %s |\n", strings.TrimSpace(target), met)
+		p(" %s | %s |\n", strings.TrimSpace(target), row.verdict(m))
 	}
 	p("\n")
+}
+
+// verdict says whether tend's median in m meets the row's target: "met",
+// "**missed**", "not measured" (no figure for tend) or "no reference" (no
+// positive figure for the subject the target is relative to).
+func (row leanRow) verdict(m *Metric) string {
+	med := func(n string) (float64, bool) {
+		if m == nil {
+			return 0, false
+		}
+		st, ok := m.stat(n)
+		return st.med, ok
+	}
+	tv, ok := med("tend")
+	if !ok {
+		return "not measured"
+	}
+	limit := row.limit
+	if row.ref != "" {
+		rv, ok := med(row.ref)
+		if !ok || rv <= 0 {
+			return "no reference"
+		}
+		limit *= rv
+	}
+	return pick(tv <= limit, "met", "**missed**")
 }
 
 // ratioOK is m.ratio for a metric that may be missing, with a positive
