@@ -9,6 +9,7 @@ build_tools() {
 	# The bench is its own module (bench/go.mod), standard library only.
 	(cd bench && go build -o .bin/benchinit ./cmd/benchinit)
 	(cd bench && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o .bin/benchchild ./cmd/benchchild)
+	(cd bench && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o .bin/floorinit ./cmd/floorinit)
 }
 
 case "${1:-}" in
@@ -31,4 +32,4 @@ if [ -n "$missing" ]; then
 fi
 [ -x bin/tend ] || make build
 build_tools
-exec bench/.bin/benchinit -tend bin/tend -child bench/.bin/benchchild -out bench "$@"
+exec bench/.bin/benchinit -tend bin/tend -floor bench/.bin/floorinit -child bench/.bin/benchchild -out bench "$@"

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -55,8 +57,14 @@ func (b *bench) describe() {
 		{"idle window", fmt.Sprintf("%gs", b.idle.Seconds())},
 		{"health probes timed per kind", fmt.Sprint(b.probes)},
 	}
+	wd, _ := os.Getwd()
 	for _, s := range b.subs {
+		// A binary built in the tree is named relative to it: results.md
+		// says where it came from, not where this checkout lives.
 		info := SubjectInfo{Name: s.name, Path: s.path}
+		if rel, err := filepath.Rel(wd, s.path); wd != "" && err == nil && !strings.HasPrefix(rel, "..") {
+			info.Path = rel
+		}
 		if st, err := os.Stat(s.path); err == nil {
 			info.Bytes = st.Size()
 		}
@@ -66,8 +74,16 @@ func (b *bench) describe() {
 	}
 }
 
-// version asks dpkg for a peer's package version and tend for its own.
+// version asks dpkg for a peer's package version and tend for its own; the
+// Go floor's is the Go release it was built with.
 func version(s subject) string {
+	if s.name == goFloor {
+		v := "?"
+		if bi, err := buildinfo.ReadFile(s.path); err == nil {
+			v = bi.GoVersion
+		}
+		return "reference, bench/cmd/floorinit built with " + v
+	}
 	if s.name == "tend" {
 		out, err := exec.Command(s.path, "--version").Output()
 		if err != nil {

@@ -1,5 +1,6 @@
 // Command benchinit measures tend side by side with tini, tini-static,
-// dumb-init and catatonit, plus the command run with no init as the floor
+// dumb-init and catatonit, the Go floor (bench/cmd/floorinit, a reference
+// Go init, issue 11), plus the command run with no init as the floor
 // (issue 5). bench/run.sh builds and runs it; see bench/README.md.
 package main
 
@@ -41,11 +42,12 @@ func main() {
 func run() int {
 	quick := os.Getenv("BENCH_QUICK") == "1"
 	b := &bench{res: &Results{}, live: map[*proc]bool{}, t0: time.Now()}
-	var out, tend string
+	var out, tend, floorInit string
 	var plotOnly bool
 	var phases string
 	flag.StringVar(&out, "out", "bench", "directory for results.md, results.json and ratios.svg")
 	flag.StringVar(&tend, "tend", "bin/tend", "the tend binary")
+	flag.StringVar(&floorInit, "floor", "bench/.bin/floorinit", "the floorinit binary (the Go floor, static)")
 	flag.StringVar(&b.child, "child", "bench/.bin/benchchild", "the benchchild binary (static)")
 	flag.BoolVar(&plotOnly, "plot-only", false, "redraw ratios.svg and results.md from results.json")
 	flag.IntVar(&b.rounds, "rounds", envInt("BENCH_ROUNDS", pick(quick, 3, 5)), "rounds (env BENCH_ROUNDS)")
@@ -100,6 +102,10 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "benchinit:", err)
 		return 1
 	}
+	if floorInit, err = filepath.Abs(floorInit); err != nil {
+		fmt.Fprintln(os.Stderr, "benchinit:", err)
+		return 1
+	}
 	if b.tmp, err = os.MkdirTemp("", "tend-bench-"); err != nil {
 		fmt.Fprintln(os.Stderr, "benchinit:", err)
 		return 1
@@ -115,7 +121,7 @@ func run() int {
 	}()
 	defer b.finish()
 
-	b.subs = findSubjects(tend, &b.res.Notes)
+	b.subs = findSubjects(tend, floorInit, &b.res.Notes)
 	b.describe()
 	for ph := range strings.SplitSeq(phases, ",") {
 		t := time.Now()

@@ -110,13 +110,19 @@ func ctxSwitches(pid int) (sum int64, threads int, err error) {
 	return sum, len(ids), nil
 }
 
-// memory returns VmRSS and VmHWM of pid in bytes.
-func memory(pid int) (rss, hwm int64, err error) {
-	v, err := statusFields(fmt.Sprintf("/proc/%d/status", pid), "VmRSS", "VmHWM")
+// mem is what /proc/PID/status says of a process's memory, in bytes.
+type mem struct {
+	rss, hwm   int64 // VmRSS, VmHWM (peak)
+	anon, file int64 // RssAnon, RssFile: the parts of VmRSS (with RssShmem)
+}
+
+// memory reads VmRSS, VmHWM, RssAnon and RssFile of pid.
+func memory(pid int) (mem, error) {
+	v, err := statusFields(fmt.Sprintf("/proc/%d/status", pid), "VmRSS", "VmHWM", "RssAnon", "RssFile")
 	if err != nil {
-		return 0, 0, err
+		return mem{}, err
 	}
-	return v[0] * 1024, v[1] * 1024, nil
+	return mem{rss: v[0] * 1024, hwm: v[1] * 1024, anon: v[2] * 1024, file: v[3] * 1024}, nil
 }
 
 // statusFields reads the first number of each named line of a status file.

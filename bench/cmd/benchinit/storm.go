@@ -26,46 +26,64 @@ func expect(f *os.File, rd *bufio.Reader, prefix string, d time.Duration) (strin
 	}
 }
 
+// stormMetrics are the metrics one storm session records.
+type stormMetrics struct {
+	steady, peak, anon, file, after, peakAfter *Metric
+	time, rate, cpu, cs                        []*Metric // one per storm size
+}
+
+func (sm *stormMetrics) all() []*Metric {
+	out := []*Metric{sm.steady, sm.peak, sm.anon, sm.file, sm.after, sm.peakAfter}
+	for _, l := range [][]*Metric{sm.time, sm.rate, sm.cpu, sm.cs} {
+		out = append(out, l...)
+	}
+	return out
+}
+
 // measureStorm is metrics 2, 4 and the reaping part of 7: each init runs as
 // PID 1 of a new PID namespace with benchchild storm as its child. After a
-// settle time bench reads the init's RSS while the child sleeps; then the
-// child double-forks N orphans (reparented to the init) and releases them
-// at once; bench counts them, zombies included, in a pids cgroup until the
-// count is zero, and reads the init's CPU time around the storm. After the
-// largest storm it reads the RSS again.
+// settle time bench reads the init's RSS (and its anonymous and file-backed
+// parts) while the child sleeps; then the child double-forks N orphans
+// (reparented to the init) and releases them at once; bench counts them,
+// zombies included, in a pids cgroup until the count is zero, and reads the
+// init's CPU time around the storm. After the largest storm it reads the RSS
+// again.
 func (b *bench) measureStorm() {
-	mSteady := b.res.metric("rss", "RSS while the child sleeps", "MiB")
-	mPeak := b.res.metric("rss-peak", "peak RSS (VmHWM) while the child sleeps", "MiB")
+	sm := &stormMetrics{
+		steady: b.res.metric("rss", "RSS (VmRSS) while the child sleeps", "MiB"),
+		peak:   b.res.metric("rss-peak", "peak RSS (VmHWM) while the child sleeps", "MiB"),
+		anon:   b.res.metric("rss-anon", "RssAnon (anonymous part of VmRSS) while the child sleeps", "MiB"),
+		file:   b.res.metric("rss-file", "RssFile (file-backed part of VmRSS: mostly the binary) while the child sleeps", "MiB"),
+	}
 	last := b.orphans[len(b.orphans)-1]
-	mSteady.Short = "RSS, child asleep"
-	mPeak.Chart = false
-	mAfter := b.res.metric("rss-after", fmt.Sprintf("RSS after reaping %d zombies", last), "MiB")
-	mPeakAfter := b.res.metric("rss-peak-after", fmt.Sprintf("peak RSS (VmHWM) after reaping %d zombies", last), "MiB")
-	mAfter.Short = fmt.Sprintf("RSS after %d reaps", last)
-	mPeakAfter.Chart = false
-	var mTime, mRate, mCS []*Metric
+	sm.steady.Short = "RSS, child asleep"
+	sm.anon.Short = "RssAnon, child asleep"
+	sm.peak.Chart, sm.file.Chart = false, false
+	sm.after = b.res.metric("rss-after", fmt.Sprintf("RSS after reaping %d zombies", last), "MiB")
+	sm.peakAfter = b.res.metric("rss-peak-after", fmt.Sprintf("peak RSS (VmHWM) after reaping %d zombies", last), "MiB")
+	sm.after.Short = fmt.Sprintf("RSS after %d reaps", last)
+	sm.peakAfter.Chart = false
 	for _, n := range b.orphans {
 		t := b.res.metric(fmt.Sprintf("reap-%d", n), fmt.Sprintf("reaping %d orphans as PID 1: time until no zombie is left", n), "ms")
 		t.Short = fmt.Sprintf("reaping %d orphans: time", n)
-		mTime = append(mTime, t)
+		sm.time = append(sm.time, t)
 		r := b.res.metric(fmt.Sprintf("reap-rate-%d", n), fmt.Sprintf("reaping %d orphans: zombies reaped per second", n), "reaps/s")
 		r.Higher = true
 		r.Chart = false // the same figure as the time, inverted
-		mRate = append(mRate, r)
+		sm.rate = append(sm.rate, r)
 	}
-	var mCPU []*Metric
 	for _, n := range b.orphans {
 		c := b.res.metric(fmt.Sprintf("cpu-reap-%d", n), fmt.Sprintf("init CPU time per 10,000 reaps, %d-orphan storm", n), "ms")
 		c.Short = fmt.Sprintf("CPU per 10,000 reaps, %d storm", n)
-		mCPU = append(mCPU, c)
+		sm.cpu = append(sm.cpu, c)
 		w := b.res.metric(fmt.Sprintf("ctxsw-reap-%d", n), fmt.Sprintf("context switches of the init per 1,000 reaps, %d-orphan storm", n), "")
 		w.Short = fmt.Sprintf("context switches per 1,000 reaps, %d storm", n)
-		mCS = append(mCS, w)
+		sm.cs = append(sm.cs, w)
 	}
 
 	cg, err := newPidsCgroup(fmt.Sprintf("tend-bench-%d", os.Getpid()))
 	if err != nil {
-		for _, m := range append(append(append([]*Metric{mSteady, mPeak, mAfter, mPeakAfter}, mCPU...), mCS...), append(mTime, mRate...)...) {
+		for _, m := range sm.all() {
 			m.Skip = "no pids cgroup to count zombies: " + err.Error()
 		}
 		b.notef("storm metrics skipped: %v", err)
@@ -75,7 +93,7 @@ func (b *bench) measureStorm() {
 	for r := range b.rounds {
 		for j := range b.subs {
 			s := b.subs[(j+r)%len(b.subs)]
-			if err := b.stormSession(s, cg, r, mSteady, mPeak, mAfter, mPeakAfter, mTime, mRate, mCPU, mCS); err != nil {
+			if err := b.stormSession(s, cg, r, sm); err != nil {
 				b.progress("storm %s round %d: %v", s.name, r+1, err)
 			}
 		}
@@ -83,12 +101,11 @@ func (b *bench) measureStorm() {
 	}
 }
 
-func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, mAfter, mPeakAfter *Metric, mTime, mRate, mCPU, mCS []*Metric) (err error) {
+func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, sm *stormMetrics) (err error) {
 	round := fmt.Sprintf("round %d", r+1)
-	all := append(append(append([]*Metric{mSteady, mPeak, mAfter, mPeakAfter}, mCPU...), mCS...), append(mTime, mRate...)...)
 	defer func() {
 		if err != nil {
-			for _, m := range all { // figures are recorded only when every check passed
+			for _, m := range sm.all() { // figures are recorded only when every check passed
 				m.fail(s.name, round+": "+err.Error())
 			}
 		}
@@ -108,11 +125,10 @@ func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, m
 		return fmt.Errorf("%w (stderr: %s)", err, p.stderr())
 	}
 	time.Sleep(b.settle)
-	rss, hwm, err := memory(p.pid)
+	asleep, err := memory(p.pid)
 	if err != nil {
 		return err
 	}
-	steady, peak := float64(rss)/(1<<20), float64(hwm)/(1<<20)
 	type storm struct{ ms, rate, cpu10k, cs1k float64 }
 	var got []storm
 	for _, n := range b.orphans {
@@ -169,7 +185,7 @@ func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, m
 		}
 		got = append(got, storm{ms: float64(el) / 1e6, rate: float64(n) / el.Seconds(), cpu10k: float64(cpu1-cpu0) / 1e6 * 10000 / float64(n), cs1k: float64(cs1-cs0) * 1000 / float64(n)})
 	}
-	rss, hwm, err = memory(p.pid)
+	after, err := memory(p.pid)
 	if err != nil {
 		return err
 	}
@@ -186,15 +202,18 @@ func (b *bench) stormSession(s subject, cg *pidsCgroup, r int, mSteady, mPeak, m
 		return errors.New("processes left in the pids cgroup after the init exited")
 	}
 	// Every check passed: record the session.
-	mSteady.add(s.name, steady)
-	mPeak.add(s.name, peak)
-	mAfter.add(s.name, float64(rss)/(1<<20))
-	mPeakAfter.add(s.name, float64(hwm)/(1<<20))
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
+	sm.steady.add(s.name, mib(asleep.rss))
+	sm.peak.add(s.name, mib(asleep.hwm))
+	sm.anon.add(s.name, mib(asleep.anon))
+	sm.file.add(s.name, mib(asleep.file))
+	sm.after.add(s.name, mib(after.rss))
+	sm.peakAfter.add(s.name, mib(after.hwm))
 	for i, g := range got {
-		mTime[i].add(s.name, g.ms)
-		mRate[i].add(s.name, g.rate)
-		mCPU[i].add(s.name, g.cpu10k)
-		mCS[i].add(s.name, g.cs1k)
+		sm.time[i].add(s.name, g.ms)
+		sm.rate[i].add(s.name, g.rate)
+		sm.cpu[i].add(s.name, g.cpu10k)
+		sm.cs[i].add(s.name, g.cs1k)
 	}
 	return nil
 }

@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// A subject is one init under test, or the floor (no init at all).
+// A subject is one init under test, the Go floor (bench/cmd/floorinit, a
+// reference), or the floor (no init at all).
 type subject struct {
-	name string // column name: tini, tini-static, dumb-init, catatonit, tend, none
+	name string // column name: tini, tini-static, dumb-init, catatonit, go-floor, tend, none
 	path string // absolute path of the binary; empty for none
 	// pre are the arguments between the binary and the command: the peers'
 	// command lines differ (dumb-init CMD; tini/catatonit/tend -- CMD).
@@ -21,6 +22,11 @@ type subject struct {
 }
 
 const floor = "none"
+
+// goFloor is the reference subject: bench/cmd/floorinit, the least a Go init
+// can do. It is measured like every init; the lean-core targets (issue 11)
+// are set against it.
+const goFloor = "go-floor"
 
 // argv is the command line that runs cmd under s.
 func (s subject) argv(cmd ...string) []string {
@@ -30,9 +36,9 @@ func (s subject) argv(cmd ...string) []string {
 	return append(append([]string{s.path}, s.pre...), cmd...)
 }
 
-// findSubjects locates the peers (Debian packages) and tend. A missing one
-// is reported in notes and left out.
-func findSubjects(tend string, notes *[]string) []subject {
+// findSubjects locates the peers (Debian packages), the Go floor and tend.
+// A missing one is reported in notes and left out.
+func findSubjects(tend, floorInit string, notes *[]string) []subject {
 	look := func(cands ...string) string {
 		for _, c := range cands {
 			if strings.HasPrefix(c, "/") {
@@ -52,6 +58,7 @@ func findSubjects(tend string, notes *[]string) []subject {
 		{name: "tini-static", path: look("/usr/bin/tini-static", "tini-static"), pre: []string{"--"}},
 		{name: "dumb-init", path: look("/usr/bin/dumb-init", "dumb-init")},
 		{name: "catatonit", path: look("/usr/libexec/podman/catatonit", "/usr/bin/catatonit", "catatonit"), pre: []string{"--"}},
+		{name: goFloor, path: look(floorInit)}, // floorinit CMD: it has no options
 		{name: "tend", path: look(tend), pre: []string{"--"}},
 	}
 	var out []subject

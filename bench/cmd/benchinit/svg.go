@@ -12,6 +12,7 @@ var colors = map[string]string{
 	"tini-static": "#52606d",
 	"dumb-init":   "#e6a23c",
 	"catatonit":   "#8e6cc0",
+	goFloor:       "#3b82c4",
 	"tend":        "#1f8a4c",
 }
 
