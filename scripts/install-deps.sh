@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh installs what tend's tests need on a Debian machine:
-# runc and podman (end-to-end tests in real containers), busybox-static (the
+# runc, podman and Docker's engine (docker.io: dockerd 20.10 and its client
+# /usr/bin/docker; end-to-end tests in real containers), busybox-static (the
 # test image's userland), plus the helpers podman needs to run containers
 # rootful without a network (conmon, netavark, passt/slirp for its default
 # network setup, uidmap) and procps/file for checks. It is idempotent and
@@ -14,6 +15,7 @@ want=(
 	runc:runc
 	podman:podman
 	conmon:conmon
+	dockerd:docker.io
 	busybox:busybox-static
 	ps:procps
 	file:file
