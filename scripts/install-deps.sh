@@ -9,6 +9,8 @@
 # missing. Without root it prints a note and exits 0 (the tests that need
 # these then skip with a reason, unless CI=true).
 set -euo pipefail
+# dockerd and runc live in /usr/sbin, which a non-root PATH may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 # command:package pairs; a package is installed when its command is missing.
 want=(
