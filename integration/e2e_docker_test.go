@@ -263,6 +263,15 @@ func TestE2EDocker(t *testing.T) {
 		}
 	})
 
+	t.Run("bind mount and --entrypoint", func(t *testing.T) {
+		t.Parallel()
+		r := d.run(t, []string{"--rm", "--volume", d.tend + ":/bin/tend:ro", "--entrypoint", "/bin/tend"},
+			"--remap-exit", "5:0", "--", "sh", "-c", `echo "pid 1: $(readlink /proc/1/exe)"; exit 5`)
+		if r.code != 0 || !strings.Contains(r.stdout, "pid 1: /bin/tend\n") {
+			t.Errorf("docker run -v tend:/bin/tend --entrypoint /bin/tend IMAGE --remap-exit 5:0 -- sh -c '...; exit 5': want tend as PID 1 and status 0\n%s", r)
+		}
+	})
+
 	t.Run("docker stop", func(t *testing.T) {
 		t.Parallel()
 		name := d.start(t, []string{"--init"}, d.image, "sh", "-c",
@@ -370,6 +379,11 @@ func TestE2EDocker(t *testing.T) {
 		t.Parallel()
 		image, healthcheck := d.buildExample(t)
 		t.Logf("HEALTHCHECK from Dockerfile.example: %s", healthcheck)
+		// tend as ENTRYPOINT, as the example's USER, passes the status on.
+		r := d.docker(t, nil, d.runArgs(d.name(t), []string{"--rm"}, image, "sh", "-c", `echo "app: uid $(id -u)"; exit 3`)...)
+		if r.code != 3 || !strings.Contains(r.stdout, "app: uid 65532\n") {
+			t.Errorf("the example image, ENTRYPOINT tend: want the app as uid 65532 and status 3\n%s", r)
+		}
 		name := d.start(t, nil, image, "sh", "-c",
 			`mkdir -p /tmp/www && echo ok >/tmp/www/healthz && exec httpd -f -p 127.0.0.1:8080 -h /tmp/www`)
 		health := func() (string, string) {
