@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh installs what tend's tests need on a Debian machine:
-# runc and podman (end-to-end tests in real containers), busybox-static (the
+# runc, podman and Docker's engine (docker.io: dockerd 20.10 and its client
+# /usr/bin/docker; end-to-end tests in real containers), busybox-static (the
 # test image's userland), plus the helpers podman needs to run containers
 # rootful without a network (conmon, netavark, passt/slirp for its default
 # network setup, uidmap) and procps/file for checks. It is idempotent and
@@ -8,12 +9,15 @@
 # missing. Without root it prints a note and exits 0 (the tests that need
 # these then skip with a reason, unless CI=true).
 set -euo pipefail
+# dockerd and runc live in /usr/sbin, which a non-root PATH may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 # command:package pairs; a package is installed when its command is missing.
 want=(
 	runc:runc
 	podman:podman
 	conmon:conmon
+	dockerd:docker.io
 	busybox:busybox-static
 	ps:procps
 	file:file

@@ -88,19 +88,7 @@ func (s *supervisor) startProbe() {
 	}
 	gen, done := p.gen, s.probeDone
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), h.Timeout)
-		defer cancel()
-		var err error
-		if h.HTTP != nil {
-			var code int
-			code, err = ProbeHTTP(ctx, *h.HTTP, h.Timeout)
-			if err == nil && !HealthyStatus(code) {
-				err = fmt.Errorf("status %d", code)
-			}
-		} else {
-			err = ProbeTCP(ctx, h.TCP, h.Timeout)
-		}
-		done <- probeResult{gen: gen, err: err}
+		done <- probeResult{gen: gen, err: Probe(context.Background(), h)}
 	}()
 }
 

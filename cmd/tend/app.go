@@ -21,6 +21,7 @@ import (
 
 const usageText = `tend [OPTIONS] [--] COMMAND [ARG...]
 tend [OPTIONS] --pause
+tend --check URL [--check-timeout DURATION]
 tend --version
 
 tend stops reading its options at the first word that is not one:
@@ -98,6 +99,11 @@ func newApp(in signals.Incoming, status *int) *cli.App {
 		// would print it and call os.Exit inside Run.
 		ExitErrHandler: func(*cli.Context, error) {},
 		Action: func(c *cli.Context) error {
+			if checkRequested(c) {
+				st, err := check(c)
+				*status = st
+				return err
+			}
 			cfg, log, sink, err := configure(c)
 			if err != nil {
 				return err

@@ -233,7 +233,7 @@ func TestExitStatus(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	r := runTend(t, nil, "--version")
-	re := regexp.MustCompile(`^tend version \S+ \(\S+, go\S+\)\n$`)
+	re := regexp.MustCompile(`^tend version \S+ - git\.[0-9A-Za-z-]+ - go\S+\n$`)
 	if r.code != 0 || !re.MatchString(r.stdout) || r.stderr != "" {
 		t.Errorf("tend --version: status %d, stdout %q, stderr %q; want 0, a line matching %s, nothing", r.code, r.stdout, r.stderr, re)
 	}

@@ -31,9 +31,12 @@ const (
 	fHealthStart  = "health-start-period"
 	fOnUnhealthy  = "on-unhealthy"
 	fStatusAddr   = "status-addr"
+	fCheck        = "check"
+	fCheckTimeout = "check-timeout"
 	categoryCore  = "Core"
 	categorySuper = "Supervision"
 	categoryLog   = "Logging"
+	categoryCheck = "Check (probe once and exit, for HEALTHCHECK)"
 )
 
 // str declares a string option with its TEND_* variable.
@@ -92,6 +95,8 @@ func flags() []cli.Flag {
 		str(fHealthStart, "0s", "probe failures in this `DURATION` after a start do not count", categorySuper),
 		str(fOnUnhealthy, "", "when unhealthy: `exit` (status 69) or restart; default: restart if --restart is not no, else exit", categorySuper),
 		str(fStatusAddr, "", "serve GET /healthz and /readyz on `ADDR` (e.g. 127.0.0.1:8081)", categorySuper),
+		str(fCheck, "", "probe `URL` once and exit 0 if healthy, 1 if not; start no command: http://HOST[:PORT][/PATH] (2xx and 3xx are healthy) or tcp://HOST:PORT", categoryCheck),
+		str(fCheckTimeout, "1s", "`DURATION` the --check probe may take", categoryCheck),
 		str(fLogFormat, "text", "log format on stderr: `text` or json", categoryLog),
 		boolean(fVerbose, "also log every reap, forward, probe and terminal hand-off", categoryLog, "v"),
 		boolean(fQuiet, "log only errors", categoryLog),
