@@ -338,6 +338,22 @@ func TestRestartResetAfterLongRun(t *testing.T) {
 	supWantLine(t, p, "tend: warning: gave up restarts=1 status=1")
 }
 
+// TestMaxRestartsZeroBackoff: --max-restarts holds with --backoff-min 0
+// --backoff-max 0 (issue 12: every run outlasted a zero --backoff-max and
+// reset the count, so a command that failed at once was started hundreds
+// of times a second). With --max-restarts=3 it runs exactly 4 times.
+func TestMaxRestartsZeroBackoff(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "runs")
+	p := startPID1(t, runOpts{}, append([]string{"--restart=always", "--max-restarts=3",
+		"--backoff-min=0", "--backoff-max=0"}, helperArgv("sup-record", file, "1")...)...)
+	p.waitStatus(supTimeout, 1)
+	if runs := supRuns(t, file); len(runs) != 4 {
+		t.Errorf("the command ran %d times; want 4\nstderr:\n%s", len(runs), p.stderr)
+	}
+	supWantLine(t, p, "tend: warning: gave up restarts=3 status=1")
+}
+
 // TestSignalDuringBackoff: SIGTERM during a 30s backoff makes tend exit at
 // once with the last status, and the command is not started again.
 func TestSignalDuringBackoff(t *testing.T) {
