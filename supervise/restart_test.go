@@ -113,10 +113,10 @@ func TestNextAttempt(t *testing.T) {
 		// issue 12: with --backoff-max 0 every run outlasted it, so
 		// --max-restarts never held.
 		{"zero backoff-max, quick failure counts", 2, time.Millisecond, 0, 3},
-		{"zero backoff-max, at the floor counts", 2, time.Second, 0, 3},
-		{"zero backoff-max, past the floor resets", 2, time.Second + 1, 0, 1},
+		{"zero backoff-max, at the floor counts", 2, resetFloor, 0, 3},
+		{"zero backoff-max, past the floor resets", 2, resetFloor + 1, 0, 1},
 		{"small backoff-max, run under the floor counts", 5, 500 * time.Millisecond, 100 * time.Millisecond, 6},
-		{"small backoff-max, run past the floor resets", 5, time.Second + 1, 100 * time.Millisecond, 1},
+		{"small backoff-max, run past the floor resets", 5, resetFloor + 1, 100 * time.Millisecond, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
