@@ -7,6 +7,7 @@ package integration
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -46,6 +47,51 @@ func TestUserWorkdir(t *testing.T) {
 				if !strings.Contains(got, w) {
 					t.Errorf("tend %s: child printed %q; want %q in it\nstderr:\n%s", strings.Join(tt.args, " "), got, w, p.stderr)
 				}
+			}
+		})
+	}
+}
+
+// TestWorkdirRelativePath: a relative PATH entry is searched in --workdir,
+// where execve resolves it after the chdir, as execvp would (issue 12):
+// tend in dir "top" with PATH=bin:/usr/bin:/bin and --workdir top/app runs
+// top/app/bin/PROG, found there even when top/bin has no PROG; a program
+// only in top/bin is not found (127).
+func TestWorkdirRelativePath(t *testing.T) {
+	t.Parallel()
+	top := t.TempDir()
+	app := filepath.Join(top, "app")
+	script := func(dir, name, text string) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\necho "+text+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script(filepath.Join(app, "bin"), "apponly", "app-bin-apponly")
+	script(filepath.Join(app, "bin"), "both", "app-bin-both")
+	script(filepath.Join(top, "bin"), "both", "top-bin-both")
+	script(filepath.Join(top, "bin"), "toponly", "top-bin-toponly")
+	tests := []struct {
+		cmd    string
+		status int
+		out    string
+	}{
+		{"apponly", 0, "app-bin-apponly"},
+		{"both", 0, "app-bin-both"},
+		{"toponly", 127, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			t.Parallel()
+			p := startTend(t, runOpts{Env: []string{"PATH=bin:/usr/bin:/bin"}, Dir: top}, "--workdir", app, tt.cmd)
+			p.waitStatus(exitTimeout, tt.status)
+			if got := strings.TrimSpace(p.stdout.String()); got != tt.out {
+				t.Errorf("tend --workdir %s %s with PATH=bin:…: child printed %q; want %q\nstderr:\n%s", app, tt.cmd, got, tt.out, p.stderr)
+			}
+			if tt.status != 0 {
+				assertOneErrorLine(t, p.stderr.String(), tt.cmd)
 			}
 		})
 	}

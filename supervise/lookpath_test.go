@@ -103,9 +103,9 @@ func TestLookPath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := lookPath(tt.in, tt.path)
+			got, err := lookPath(tt.in, tt.path, "")
 			if got != tt.want || !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
-				t.Fatalf("lookPath(%q, %q) = %q, %v; want %q, %v", tt.in, tt.path, got, err, tt.want, tt.wantErr)
+				t.Fatalf("lookPath(%q, %q, \"\") = %q, %v; want %q, %v", tt.in, tt.path, got, err, tt.want, tt.wantErr)
 			}
 			if err == nil {
 				return
@@ -113,6 +113,57 @@ func TestLookPath(t *testing.T) {
 			se := &StartError{Name: tt.in, Err: err}
 			if code := se.ExitCode(); code != tt.wantCode {
 				t.Errorf("StartError{%q, %v}.ExitCode() = %d; want %d", tt.in, err, code, tt.wantCode)
+			}
+		})
+	}
+}
+
+// TestLookPathWorkdir: relative PATH entries, an empty entry and a relative
+// name with a slash are looked up in --workdir, where execve will resolve
+// them after the chdir, not in tend's own directory (issue 12).
+func TestLookPathWorkdir(t *testing.T) {
+	root := t.TempDir()
+	app := filepath.Join(root, "app")
+	writeFile(t, filepath.Join(app, "bin"), "prog", 0o755)
+	writeFile(t, filepath.Join(app, "bin"), "plain", 0o644)
+	writeFile(t, app, "here", 0o755)
+	writeFile(t, filepath.Join(root, "rel"), "prog", 0o755) // only in tend's directory
+	writeFile(t, root, "there", 0o755)                      // only in tend's directory
+	abs := filepath.Join(root, "abs")
+	writeFile(t, abs, "prog", 0o755)
+	if err := os.MkdirAll(filepath.Join(app, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "only-here"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(root)
+
+	tests := []struct {
+		name    string
+		in      string
+		path    string
+		dir     string
+		want    string
+		wantErr error
+	}{
+		{"relative entry in workdir", "prog", "bin:/nonexistent", app, "bin/prog", nil},
+		{"relative entry, relative workdir", "prog", "bin", "app", "bin/prog", nil},
+		{"relative entry not in tend's directory", "prog", "rel", app, "", errNotFound},
+		{"relative entry before an absolute one", "prog", "bin:" + abs, app, "bin/prog", nil},
+		{"absolute entry unaffected", "prog", abs, app, filepath.Join(abs, "prog"), nil},
+		{"empty entry is workdir", "here", ":" + abs, app, "./here", nil},
+		{"empty entry is not tend's directory", "there", ":/nonexistent", app, "", errNotFound},
+		{"non-executable in workdir", "plain", "bin", app, "bin/plain", errNotExecutable},
+		{"slash: directory in workdir", "./sub", "", app, "./sub", errIsDir},
+		{"slash: directory only in tend's directory", "./only-here", "", app, "./only-here", nil},
+		{"no workdir: tend's directory", "prog", "rel", "", "rel/prog", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := lookPath(tt.in, tt.path, tt.dir)
+			if got != tt.want || !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Fatalf("lookPath(%q, %q, %q) = %q, %v; want %q, %v", tt.in, tt.path, tt.dir, got, err, tt.want, tt.wantErr)
 			}
 		})
 	}
@@ -131,8 +182,8 @@ func TestLookPathDefault(t *testing.T) {
 	if want == "" {
 		t.Skipf("no sh in %s", defaultPath)
 	}
-	if got, err := lookPath("sh", ""); got != want || err != nil {
-		t.Errorf("lookPath(%q, %q) = %q, %v; want %q, <nil>", "sh", "", got, err, want)
+	if got, err := lookPath("sh", "", ""); got != want || err != nil {
+		t.Errorf("lookPath(%q, %q, %q) = %q, %v; want %q, <nil>", "sh", "", "", got, err, want)
 	}
 }
 
