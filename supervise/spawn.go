@@ -24,7 +24,15 @@ type command struct {
 // child exists: the PATH search, --user and the environment.
 func prepareCommand(cfg *Config) (*command, error) {
 	c := &command{name: cfg.Argv[0], argv: cfg.Argv, dir: cfg.Workdir, env: os.Environ()}
-	path, err := lookPath(c.name, os.Getenv("PATH"))
+	// The directory first: relative PATH entries are searched in it.
+	if c.dir != "" {
+		if fi, err := os.Stat(c.dir); err != nil {
+			return nil, Usagef("--workdir: %q: %v", c.dir, errors.Unwrap(err))
+		} else if !fi.IsDir() {
+			return nil, Usagef("--workdir: %q is not a directory", c.dir)
+		}
+	}
+	path, err := lookPath(c.name, os.Getenv("PATH"), c.dir)
 	if err != nil {
 		return nil, &StartError{Name: c.name, Err: err}
 	}
@@ -36,13 +44,6 @@ func prepareCommand(cfg *Config) (*command, error) {
 		}
 		c.id = id
 		c.env = setEnv(c.env, "HOME", id.home)
-	}
-	if c.dir != "" {
-		if fi, err := os.Stat(c.dir); err != nil {
-			return nil, Usagef("--workdir: %q: %v", c.dir, errors.Unwrap(err))
-		} else if !fi.IsDir() {
-			return nil, Usagef("--workdir: %q is not a directory", c.dir)
-		}
 	}
 	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
 		c.foreground = true
