@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -93,6 +94,52 @@ func TestWorkdirRelativePath(t *testing.T) {
 			if tt.status != 0 {
 				assertOneErrorLine(t, p.stderr.String(), tt.cmd)
 			}
+		})
+	}
+}
+
+// TestUserSetupFails: when the child's set-up before execve fails, that is
+// tend failing before the command ran: 125 and one line naming the step
+// and the value, not 126 (issue 12). setgroups is refused in a user
+// namespace whose /proc/PID/setgroups is "deny" (as for a rootless
+// container without the right); chdir into a directory closed to --user.
+func TestUserSetupFails(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("mapping 65536 ids into a user namespace and switching users need root")
+	}
+	private := filepath.Join(t.TempDir(), "private")
+	if err := os.Mkdir(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	noSetgroups := func() *syscall.SysProcAttr {
+		ids := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
+		return &syscall.SysProcAttr{
+			Cloneflags:  syscall.CLONE_NEWUSER,
+			UidMappings: ids, GidMappings: ids,
+			GidMappingsEnableSetgroups: false, // writes "deny"
+			Pdeathsig:                  syscall.SIGKILL,
+		}
+	}
+	tests := []struct {
+		name string
+		attr *syscall.SysProcAttr
+		args []string
+		want []string // in the one error line
+	}{
+		{"setgroups denied", noSetgroups(), []string{"--user", "65534:65534"},
+			[]string{"--user", "65534:65534", "setgroups [65534]", "operation not permitted"}},
+		{"workdir closed to the user", &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+			[]string{"--user", "nobody", "--workdir", private},
+			[]string{"--workdir", `chdir "` + private + `"`, "permission denied"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			argv := append(append([]string{tendBin}, tt.args...), "/bin/true")
+			p := start(t, false, argv, append(tendEnv(nil), roleEnv+"=helper"), tt.attr, runOpts{})
+			p.waitStatus(exitTimeout, 125)
+			assertOneErrorLine(t, p.stderr.String(), tt.want...)
 		})
 	}
 }

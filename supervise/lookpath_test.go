@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -202,6 +203,28 @@ func TestStartErrorExitCode(t *testing.T) {
 		{"not executable", errNotExecutable, ExitNoExec},
 		{"is a directory", errIsDir, ExitNoExec},
 		{"other", errors.New("fork: resource temporarily unavailable"), ExitUsage},
+		// Every step of the child before execve is tend's own set-up
+		// (125), whatever its errno; only execve's errno says 126 or 127.
+		{"exec ENOENT", &childError{step: stepExec, errno: unix.ENOENT}, ExitNotFound},
+		{"exec EACCES", &childError{step: stepExec, errno: unix.EACCES}, ExitNoExec},
+		{"exec EPERM", &childError{step: stepExec, errno: unix.EPERM}, ExitNoExec},
+		{"exec ENOEXEC", &childError{step: stepExec, errno: unix.ENOEXEC}, ExitNoExec},
+		{"signals EINVAL", &childError{step: stepSignals, errno: unix.EINVAL}, ExitUsage},
+		{"setsid EPERM", &childError{step: stepSetsid, errno: unix.EPERM}, ExitUsage},
+		{"setpgid EPERM", &childError{step: stepSetpgid, errno: unix.EPERM}, ExitUsage},
+		{"terminal EPERM", &childError{step: stepTerminal, errno: unix.EPERM}, ExitUsage},
+		{"terminal ENOTTY", &childError{step: stepTerminal, errno: unix.ENOTTY}, ExitUsage},
+		{"setgroups EPERM", &childError{step: stepGroups, errno: unix.EPERM}, ExitUsage},
+		{"setgid EPERM", &childError{step: stepGid, errno: unix.EPERM}, ExitUsage},
+		{"setgid EINVAL", &childError{step: stepGid, errno: unix.EINVAL}, ExitUsage},
+		{"setuid EPERM", &childError{step: stepUid, errno: unix.EPERM}, ExitUsage},
+		{"setuid EAGAIN", &childError{step: stepUid, errno: unix.EAGAIN}, ExitUsage},
+		{"chdir ENOENT", &childError{step: stepChdir, errno: unix.ENOENT}, ExitUsage},
+		{"chdir EACCES", &childError{step: stepChdir, errno: unix.EACCES}, ExitUsage},
+		{"chdir ENOTDIR", &childError{step: stepChdir, errno: unix.ENOTDIR}, ExitUsage},
+		{"dup EBADF", &childError{step: stepStdio, errno: unix.EBADF}, ExitUsage},
+		{"rlimit EPERM", &childError{step: stepFileLimit, errno: unix.EPERM}, ExitUsage},
+		{"wrapped setgroups EPERM", fmt.Errorf("--user %q: %w", "nobody", &childError{step: stepGroups, errno: unix.EPERM}), ExitUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
