@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 
@@ -16,14 +17,15 @@ type command struct {
 	env        []string
 	dir        string
 	id         *identity
-	foreground bool // stdin is a terminal: give it to the child's group
-	listenPid  bool // LISTEN_FDS is set: LISTEN_PID must name the child
+	user       string // --user as given, for errors
+	foreground bool   // stdin is a terminal: give it to the child's group
+	listenPid  bool   // LISTEN_FDS is set: LISTEN_PID must name the child
 }
 
 // prepareCommand resolves everything about argv that can fail before a
 // child exists: the PATH search, --user and the environment.
 func prepareCommand(cfg *Config) (*command, error) {
-	c := &command{name: cfg.Argv[0], argv: cfg.Argv, dir: cfg.Workdir, env: os.Environ()}
+	c := &command{name: cfg.Argv[0], argv: cfg.Argv, dir: cfg.Workdir, user: cfg.User, env: os.Environ()}
 	// The directory first: relative PATH entries are searched in it.
 	if c.dir != "" {
 		if fi, err := os.Stat(c.dir); err != nil {
@@ -81,9 +83,21 @@ func (c *command) start() (pid int, ttyErr error, err error) {
 	return pid, ttyErr, nil
 }
 
+// wrap names the command and, for a failing step of the child that an
+// option asked for, that option and its value.
 func (c *command) wrap(err error) error {
 	if err == nil {
 		return nil
+	}
+	var ce *childError
+	if errors.As(err, &ce) {
+		switch ce.step {
+		case stepGroups, stepGid, stepUid:
+			err = fmt.Errorf("--user %q: %w", c.user, err)
+		case stepChdir:
+			err = fmt.Errorf("--workdir: %w", err)
+		case stepSignals, stepSetsid, stepSetpgid, stepTerminal, stepStdio, stepFileLimit, stepExec:
+		}
 	}
 	return &StartError{Name: c.name, Err: err}
 }
