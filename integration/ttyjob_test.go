@@ -197,7 +197,7 @@ func TestTerminalForegroundJob(t *testing.T) {
 	for _, pid1 := range []bool{false, true} {
 		t.Run(fmt.Sprintf("pid1=%v", pid1), func(t *testing.T) {
 			t.Parallel()
-			_, tend, _, term := startTTYShell(t, "fg", pid1, append([]string{"--restart=on-failure", "--max-restarts=1", "--backoff-min=10ms"},
+			_, tend, _, term := startTTYShell(t, "fg", pid1, append([]string{"-v", "--restart=on-failure", "--max-restarts=1", "--backoff-min=10ms"},
 				helperArgv("trap", "-tty", "-exit", "1")...)...)
 			var groups []int
 			for run := 1; run <= 2; run++ {
@@ -212,6 +212,19 @@ func TestTerminalForegroundJob(t *testing.T) {
 			}
 			if fg, status := shellAfter(t, term); fg != tend || status != 1 {
 				t.Errorf("after tend: foreground group %d, tend's status %d; want tend's group (%d) and 1\nterminal:\n%s", fg, status, tend, term)
+			}
+			// Taken back after each exit, so before the restart too.
+			var events []string
+			for _, l := range tendLines(term.String()) {
+				for _, e := range []string{"started", "exited", "took the terminal back"} {
+					if strings.HasPrefix(l, "tend: "+e+" ") {
+						events = append(events, e)
+					}
+				}
+			}
+			want := []string{"started", "exited", "took the terminal back", "started", "exited", "took the terminal back"}
+			if !slices.Equal(events, want) {
+				t.Errorf("tend's events: %q; want %q\nterminal:\n%s", events, want, term)
 			}
 		})
 	}

@@ -19,6 +19,7 @@ type command struct {
 	id         *identity
 	user       string // --user as given, for errors
 	foreground bool   // stdin is a terminal: give it to the child's group
+	handedTo   int    // the group tend gave the terminal to, until tend takes it back
 	listenPid  bool   // LISTEN_FDS is set: LISTEN_PID must name the child
 }
 
@@ -55,20 +56,26 @@ func prepareCommand(cfg *Config) (*command, error) {
 }
 
 // start forks and execs the command in its own process group, in the
-// terminal's foreground when stdin is a terminal. When handing over the
-// terminal fails (stdin is a terminal but not tend's controlling one, or
-// tend may not change it: tini#17, sdc-docker#91), the child is started
-// again without it and ttyErr reports why.
+// terminal's foreground when stdin is a terminal and tend's own group has
+// it (a tend in the background of a shell leaves it to the shell). When
+// handing over the terminal fails (stdin is a terminal but not tend's
+// controlling one, or tend may not change it: tini#17, sdc-docker#91), the
+// child is started without it and ttyErr reports why.
 func (c *command) start() (pid int, ttyErr error, err error) {
 	spec := &forkSpec{path: c.path, argv: c.argv, env: c.env, dir: c.dir, setpgid: true, stdio: -1, listenPid: c.listenPid}
 	if c.id != nil {
 		spec.cred = c.id.cred
 	}
+	hand := false
 	if c.foreground {
+		hand, ttyErr = mayHandTerminal()
+	}
+	if hand {
 		spec.foreground = true
 		pid, err = forkExec(spec)
 		var ce *childError
 		if err == nil {
+			c.handedTo = pid
 			return pid, nil, nil
 		}
 		if !errors.As(err, &ce) || ce.step != stepTerminal {
