@@ -314,28 +314,45 @@ func TestRestartNoAfterSuccess(t *testing.T) {
 	}
 }
 
-// TestRestartResetAfterLongRun: a run longer than --backoff-max resets the
-// attempt count. With --max-restarts=1 and --backoff-max=200ms, runs 1 and
-// 2 last 400ms and exit 1, run 3 fails at once: run 2 is restart attempt 1
-// again (reset), run 3's exit is attempt 2 > 1, so tend gives up after 3
-// runs. Without the reset it would give up after 2.
+// TestRestartResetAfterLongRun: a run longer than --backoff-max and than
+// 1s resets the attempt count. With --max-restarts=1 and
+// --backoff-max=200ms, runs 1 and 2 last 1.3s and exit 1, run 3 fails at
+// once: run 2 is restart attempt 1 again (reset), run 3's exit is attempt
+// 2 > 1, so tend gives up after 3 runs. Without the reset it would give up
+// after 2.
 func TestRestartResetAfterLongRun(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "runs")
 	p := startPID1(t, runOpts{}, append([]string{"--restart=on-failure", "--max-restarts=1",
-		"--backoff-min=20ms", "--backoff-max=200ms"}, helperArgv("sup-phases", file, "2", "400ms")...)...)
+		"--backoff-min=20ms", "--backoff-max=200ms"}, helperArgv("sup-phases", file, "2", "1300ms")...)...)
 	p.waitStatus(supTimeout, 1)
 	lines, err := supLines(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(lines) != 3 {
-		t.Errorf("the command ran %d times; want 3 (the count resets after each 400ms run)\nstderr:\n%s", len(lines), p.stderr)
+		t.Errorf("the command ran %d times; want 3 (the count resets after each 1.3s run)\nstderr:\n%s", len(lines), p.stderr)
 	}
 	if n := supCount(p, "restarting delay=20ms attempt=1/1"); n != 2 {
 		t.Errorf("tend logged %d restarts as attempt 1/1 after a 20ms delay; want 2\nstderr:\n%s", n, p.stderr)
 	}
 	supWantLine(t, p, "tend: warning: gave up restarts=1 status=1")
+}
+
+// TestMaxRestartsZeroBackoff: --max-restarts holds with --backoff-min 0
+// --backoff-max 0 (issue 12: every run outlasted a zero --backoff-max and
+// reset the count, so a command that failed at once was started hundreds
+// of times a second). With --max-restarts=3 it runs exactly 4 times.
+func TestMaxRestartsZeroBackoff(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "runs")
+	p := startPID1(t, runOpts{}, append([]string{"--restart=always", "--max-restarts=3",
+		"--backoff-min=0", "--backoff-max=0"}, helperArgv("sup-record", file, "1")...)...)
+	p.waitStatus(supTimeout, 1)
+	if runs := supRuns(t, file); len(runs) != 4 {
+		t.Errorf("the command ran %d times; want 4\nstderr:\n%s", len(runs), p.stderr)
+	}
+	supWantLine(t, p, "tend: warning: gave up restarts=3 status=1")
 }
 
 // TestSignalDuringBackoff: SIGTERM during a 30s backoff makes tend exit at

@@ -74,16 +74,53 @@ var stepNames = [...]string{
 
 // childError is a failure in the child between fork and exec. It unwraps
 // to the errno, so errors.Is(err, unix.ENOENT) holds for a missing program.
+// Only a failing execve is the command's fault (126, 127); any earlier step
+// is tend's own set-up failing (125): see startErrorCode.
 type childError struct {
 	step  childStep
 	errno syscall.Errno
+	what  string // the step with its value, e.g. `chdir "/app"`; "" for the bare step name
 }
 
 func (e *childError) Error() string {
 	if e.step == stepExec {
 		return e.errno.Error() // what a shell says: "no such file or directory"
 	}
-	return stepNames[e.step] + ": " + e.errno.Error()
+	what := e.what
+	if what == "" {
+		what = stepNames[e.step]
+	}
+	return what + ": " + e.errno.Error()
+}
+
+// describe names step with the value s gave it, for the error line.
+func (s *forkSpec) describe(step childStep) string {
+	switch step {
+	case stepTerminal:
+		return "hand over the terminal on stdin"
+	case stepGroups:
+		if s.cred != nil {
+			return fmt.Sprintf("setgroups %v", s.cred.Groups)
+		}
+	case stepGid:
+		if s.cred != nil {
+			return fmt.Sprintf("setgid %d", s.cred.Gid)
+		}
+	case stepUid:
+		if s.cred != nil {
+			return fmt.Sprintf("setuid %d", s.cred.Uid)
+		}
+	case stepChdir:
+		return fmt.Sprintf("chdir %q", s.dir)
+	case stepStdio:
+		return fmt.Sprintf("dup fd %d onto stdio", s.stdio)
+	case stepFileLimit:
+		if l := childFileLimit; l != nil {
+			return fmt.Sprintf("setrlimit RLIMIT_NOFILE %d:%d", l.Cur, l.Max)
+		}
+	case stepSignals, stepSetsid, stepSetpgid, stepExec:
+	}
+	return ""
 }
 
 func (e *childError) Unwrap() error { return e.errno }
@@ -201,7 +238,8 @@ func forkExec(s *forkSpec) (int, error) {
 	// The child exits right after its report; collect it now, so that no
 	// zombie is left if tend exits on this failure.
 	_, _ = reaper.Collect(int(pid))
-	return int(pid), &childError{step: childStep(r[0]), errno: syscall.Errno(r[1])}
+	step := childStep(r[0])
+	return int(pid), &childError{step: step, errno: syscall.Errno(r[1]), what: s.describe(step)}
 }
 
 // readFull reads until buf is full or the writer closes the pipe.

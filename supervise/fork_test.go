@@ -212,21 +212,39 @@ func TestForkExecErrors(t *testing.T) {
 	if err := os.WriteFile(noExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
+	type test struct {
 		name  string
 		spec  forkSpec
 		step  childStep
 		errno syscall.Errno
 		msg   string
-	}{
+		// Only a failing execve is the command's fault (126, 127); every
+		// step before it is tend's own set-up failing (125), and its
+		// message names the value (issue 12).
+		code int // StartError{Err: err}.ExitCode()
+	}
+	tests := []test{
 		{"missing program", forkSpec{path: filepath.Join(dir, "missing"), argv: []string{"missing"}},
-			stepExec, unix.ENOENT, "no such file or directory"},
+			stepExec, unix.ENOENT, "no such file or directory", ExitNotFound},
 		{"not executable", forkSpec{path: noExec, argv: []string{"noexec"}},
-			stepExec, unix.EACCES, "permission denied"},
+			stepExec, unix.EACCES, "permission denied", ExitNoExec},
 		{"missing directory", forkSpec{path: "/bin/true", argv: []string{"true"}, dir: filepath.Join(dir, "missing")},
-			stepChdir, unix.ENOENT, "chdir: no such file or directory"},
+			stepChdir, unix.ENOENT, fmt.Sprintf("chdir %q: no such file or directory", filepath.Join(dir, "missing")), ExitUsage},
+		{"not a directory", forkSpec{path: "/bin/true", argv: []string{"true"}, dir: noExec},
+			stepChdir, unix.ENOTDIR, fmt.Sprintf("chdir %q: not a directory", noExec), ExitUsage},
 		{"bad stdio", forkSpec{path: "/bin/true", argv: []string{"true"}, stdio: 1 << 20},
-			stepStdio, unix.EBADF, "dup stdio: bad file descriptor"},
+			stepStdio, unix.EBADF, "dup fd 1048576 onto stdio: bad file descriptor", ExitUsage},
+	}
+	if os.Geteuid() == 0 {
+		// The directory is root's alone: the child, already nobody, may
+		// not enter it.
+		private := filepath.Join(dir, "private")
+		if err := os.Mkdir(private, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, test{"directory closed to the user", forkSpec{path: "/bin/true", argv: []string{"true"}, dir: private,
+			cred: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{65534}}},
+			stepChdir, unix.EACCES, fmt.Sprintf("chdir %q: permission denied", private), ExitUsage})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -240,6 +258,9 @@ func TestForkExecErrors(t *testing.T) {
 			}
 			if ce.step != tt.step || !errors.Is(err, tt.errno) || err.Error() != tt.msg {
 				t.Errorf("forkExec: step %d, %q; want step %d, %q (%v)", ce.step, err, tt.step, tt.msg, tt.errno)
+			}
+			if code := (&StartError{Name: "prog", Err: err}).ExitCode(); code != tt.code {
+				t.Errorf("StartError{%q}.ExitCode() = %d; want %d", err, code, tt.code)
 			}
 			// Already collected: no zombie is left behind.
 			if got, err := unix.Wait4(pid, nil, unix.WNOHANG, nil); !errors.Is(err, unix.ECHILD) {

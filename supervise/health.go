@@ -98,7 +98,7 @@ func (s *supervisor) startProbe() {
 // or those tend's parent passed for the main child.
 func (s *supervisor) startProbeCmd() (int, error) {
 	h := s.cfg.Health
-	path, err := lookPath(h.Cmd[0], os.Getenv("PATH"))
+	path, err := lookPath(h.Cmd[0], os.Getenv("PATH"), s.cfg.Workdir)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", h.Cmd[0], err)
 	}

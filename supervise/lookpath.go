@@ -25,12 +25,23 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // "not executable" (126) from "not found" (127). Unlike exec.LookPath,
 // relative PATH entries are honoured (as in sh), since tend runs what the
 // image's author wrote.
-func lookPath(name, path string) (string, error) {
+//
+// dir is the directory the child will chdir to before execve ("" for
+// tend's own): a relative result is looked at there, because execve
+// resolves it there, as execvp in the child would (issue 12). The path
+// returned stays relative, for execve after the chdir.
+func lookPath(name, path, dir string) (string, error) {
 	if name == "" {
 		return "", errNoCommand
 	}
+	at := func(p string) string {
+		if dir == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
 	if strings.Contains(name, "/") {
-		if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+		if fi, err := os.Stat(at(name)); err == nil && fi.IsDir() {
 			return name, errIsDir
 		}
 		return name, nil // execve reports anything else that is wrong with it
@@ -39,15 +50,15 @@ func lookPath(name, path string) (string, error) {
 		path = defaultPath
 	}
 	denied := ""
-	for dir := range strings.SplitSeq(path, ":") {
-		if dir == "" {
-			dir = "."
+	for entry := range strings.SplitSeq(path, ":") {
+		if entry == "" {
+			entry = "."
 		}
-		p := filepath.Join(dir, name)
-		if dir == "." {
+		p := filepath.Join(entry, name)
+		if entry == "." {
 			p = "./" + name
 		}
-		fi, err := os.Stat(p)
+		fi, err := os.Stat(at(p))
 		if err != nil || fi.IsDir() {
 			continue
 		}

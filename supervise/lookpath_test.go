@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -103,9 +104,9 @@ func TestLookPath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := lookPath(tt.in, tt.path)
+			got, err := lookPath(tt.in, tt.path, "")
 			if got != tt.want || !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
-				t.Fatalf("lookPath(%q, %q) = %q, %v; want %q, %v", tt.in, tt.path, got, err, tt.want, tt.wantErr)
+				t.Fatalf("lookPath(%q, %q, \"\") = %q, %v; want %q, %v", tt.in, tt.path, got, err, tt.want, tt.wantErr)
 			}
 			if err == nil {
 				return
@@ -113,6 +114,57 @@ func TestLookPath(t *testing.T) {
 			se := &StartError{Name: tt.in, Err: err}
 			if code := se.ExitCode(); code != tt.wantCode {
 				t.Errorf("StartError{%q, %v}.ExitCode() = %d; want %d", tt.in, err, code, tt.wantCode)
+			}
+		})
+	}
+}
+
+// TestLookPathWorkdir: relative PATH entries, an empty entry and a relative
+// name with a slash are looked up in --workdir, where execve will resolve
+// them after the chdir, not in tend's own directory (issue 12).
+func TestLookPathWorkdir(t *testing.T) {
+	root := t.TempDir()
+	app := filepath.Join(root, "app")
+	writeFile(t, filepath.Join(app, "bin"), "prog", 0o755)
+	writeFile(t, filepath.Join(app, "bin"), "plain", 0o644)
+	writeFile(t, app, "here", 0o755)
+	writeFile(t, filepath.Join(root, "rel"), "prog", 0o755) // only in tend's directory
+	writeFile(t, root, "there", 0o755)                      // only in tend's directory
+	abs := filepath.Join(root, "abs")
+	writeFile(t, abs, "prog", 0o755)
+	if err := os.MkdirAll(filepath.Join(app, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "only-here"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(root)
+
+	tests := []struct {
+		name    string
+		in      string
+		path    string
+		dir     string
+		want    string
+		wantErr error
+	}{
+		{"relative entry in workdir", "prog", "bin:/nonexistent", app, "bin/prog", nil},
+		{"relative entry, relative workdir", "prog", "bin", "app", "bin/prog", nil},
+		{"relative entry not in tend's directory", "prog", "rel", app, "", errNotFound},
+		{"relative entry before an absolute one", "prog", "bin:" + abs, app, "bin/prog", nil},
+		{"absolute entry unaffected", "prog", abs, app, filepath.Join(abs, "prog"), nil},
+		{"empty entry is workdir", "here", ":" + abs, app, "./here", nil},
+		{"empty entry is not tend's directory", "there", ":/nonexistent", app, "", errNotFound},
+		{"non-executable in workdir", "plain", "bin", app, "bin/plain", errNotExecutable},
+		{"slash: directory in workdir", "./sub", "", app, "./sub", errIsDir},
+		{"slash: directory only in tend's directory", "./only-here", "", app, "./only-here", nil},
+		{"no workdir: tend's directory", "prog", "rel", "", "rel/prog", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := lookPath(tt.in, tt.path, tt.dir)
+			if got != tt.want || !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Fatalf("lookPath(%q, %q, %q) = %q, %v; want %q, %v", tt.in, tt.path, tt.dir, got, err, tt.want, tt.wantErr)
 			}
 		})
 	}
@@ -131,8 +183,8 @@ func TestLookPathDefault(t *testing.T) {
 	if want == "" {
 		t.Skipf("no sh in %s", defaultPath)
 	}
-	if got, err := lookPath("sh", ""); got != want || err != nil {
-		t.Errorf("lookPath(%q, %q) = %q, %v; want %q, <nil>", "sh", "", got, err, want)
+	if got, err := lookPath("sh", "", ""); got != want || err != nil {
+		t.Errorf("lookPath(%q, %q, %q) = %q, %v; want %q, <nil>", "sh", "", "", got, err, want)
 	}
 }
 
@@ -151,6 +203,28 @@ func TestStartErrorExitCode(t *testing.T) {
 		{"not executable", errNotExecutable, ExitNoExec},
 		{"is a directory", errIsDir, ExitNoExec},
 		{"other", errors.New("fork: resource temporarily unavailable"), ExitUsage},
+		// Every step of the child before execve is tend's own set-up
+		// (125), whatever its errno; only execve's errno says 126 or 127.
+		{"exec ENOENT", &childError{step: stepExec, errno: unix.ENOENT}, ExitNotFound},
+		{"exec EACCES", &childError{step: stepExec, errno: unix.EACCES}, ExitNoExec},
+		{"exec EPERM", &childError{step: stepExec, errno: unix.EPERM}, ExitNoExec},
+		{"exec ENOEXEC", &childError{step: stepExec, errno: unix.ENOEXEC}, ExitNoExec},
+		{"signals EINVAL", &childError{step: stepSignals, errno: unix.EINVAL}, ExitUsage},
+		{"setsid EPERM", &childError{step: stepSetsid, errno: unix.EPERM}, ExitUsage},
+		{"setpgid EPERM", &childError{step: stepSetpgid, errno: unix.EPERM}, ExitUsage},
+		{"terminal EPERM", &childError{step: stepTerminal, errno: unix.EPERM}, ExitUsage},
+		{"terminal ENOTTY", &childError{step: stepTerminal, errno: unix.ENOTTY}, ExitUsage},
+		{"setgroups EPERM", &childError{step: stepGroups, errno: unix.EPERM}, ExitUsage},
+		{"setgid EPERM", &childError{step: stepGid, errno: unix.EPERM}, ExitUsage},
+		{"setgid EINVAL", &childError{step: stepGid, errno: unix.EINVAL}, ExitUsage},
+		{"setuid EPERM", &childError{step: stepUid, errno: unix.EPERM}, ExitUsage},
+		{"setuid EAGAIN", &childError{step: stepUid, errno: unix.EAGAIN}, ExitUsage},
+		{"chdir ENOENT", &childError{step: stepChdir, errno: unix.ENOENT}, ExitUsage},
+		{"chdir EACCES", &childError{step: stepChdir, errno: unix.EACCES}, ExitUsage},
+		{"chdir ENOTDIR", &childError{step: stepChdir, errno: unix.ENOTDIR}, ExitUsage},
+		{"dup EBADF", &childError{step: stepStdio, errno: unix.EBADF}, ExitUsage},
+		{"rlimit EPERM", &childError{step: stepFileLimit, errno: unix.EPERM}, ExitUsage},
+		{"wrapped setgroups EPERM", fmt.Errorf("--user %q: %w", "nobody", &childError{step: stepGroups, errno: unix.EPERM}), ExitUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,11 +37,18 @@ func backoff(attempt int, lo, hi time.Duration) time.Duration {
 	return min(d, hi)
 }
 
+// resetFloor is the shortest run that resets the restart count, whatever
+// --backoff-max says. Without it a zero (or tiny) --backoff-max made every
+// run a long one, and --max-restarts never held (issue 12: 814 starts of a
+// failing command in 10s).
+const resetFloor = time.Second
+
 // nextAttempt returns the restart attempt number after a run that lasted
-// ranFor: a run longer than backoffMax resets the count, so only
-// consecutive quick failures are counted against --max-restarts.
+// ranFor: a run longer than backoffMax, and than resetFloor, resets the
+// count, so only consecutive quick failures are counted against
+// --max-restarts.
 func nextAttempt(prev int, ranFor, backoffMax time.Duration) int {
-	if ranFor > backoffMax {
+	if ranFor > max(backoffMax, resetFloor) {
 		return 1
 	}
 	return prev + 1

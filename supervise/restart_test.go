@@ -110,7 +110,13 @@ func TestNextAttempt(t *testing.T) {
 		{"longer than backoff-max resets", 7, time.Minute + 1, time.Minute, 1},
 		{"long run after none", 0, time.Hour, time.Minute, 1},
 		{"zero backoff-max, instant exit", 2, 0, 0, 3},
-		{"zero backoff-max, any run resets", 2, time.Nanosecond, 0, 1},
+		// issue 12: with --backoff-max 0 every run outlasted it, so
+		// --max-restarts never held.
+		{"zero backoff-max, quick failure counts", 2, time.Millisecond, 0, 3},
+		{"zero backoff-max, at the floor counts", 2, resetFloor, 0, 3},
+		{"zero backoff-max, past the floor resets", 2, resetFloor + 1, 0, 1},
+		{"small backoff-max, run under the floor counts", 5, 500 * time.Millisecond, 100 * time.Millisecond, 6},
+		{"small backoff-max, run past the floor resets", 5, resetFloor + 1, 100 * time.Millisecond, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,6 +201,43 @@ func TestFinalStatus(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := finalStatus(tt.code, tt.remap); got != tt.want {
 				t.Errorf("finalStatus(%d, %v) = %d; want %d", tt.code, tt.remap, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMaxRestartsHolds: --max-restarts bounds a crash loop whatever the
+// backoff flags (issue 12: with --backoff-max 0 every run reset the count
+// and 814 starts in 10s were seen). Each run fails after ranFor; with a
+// limit of 3 the command runs exactly 4 times.
+func TestMaxRestartsHolds(t *testing.T) {
+	tests := []struct {
+		name   string
+		lo, hi time.Duration
+		ranFor time.Duration
+	}{
+		{"defaults", time.Second, time.Minute, time.Millisecond},
+		{"zero backoff", 0, 0, time.Millisecond},
+		{"zero backoff, instant", 0, 0, 0},
+		{"tiny backoff", time.Nanosecond, time.Nanosecond, 5 * time.Millisecond},
+		{"small backoff-max, slower failure", 10 * time.Millisecond, 50 * time.Millisecond, 200 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const maxRestarts = 3
+			attempt, runs := 0, 1
+			for runs < 1000 {
+				attempt = nextAttempt(attempt, tt.ranFor, tt.hi)
+				if exhausted(attempt, maxRestarts) {
+					break
+				}
+				if d := backoff(attempt, tt.lo, tt.hi); d < minBackoff {
+					t.Fatalf("backoff(%d, %v, %v) = %v; want at least %v", attempt, tt.lo, tt.hi, d, minBackoff)
+				}
+				runs++
+			}
+			if runs != maxRestarts+1 {
+				t.Errorf("backoff %v..%v, runs of %v, --max-restarts %d: %d runs; want %d", tt.lo, tt.hi, tt.ranFor, maxRestarts, runs, maxRestarts+1)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 
@@ -16,15 +17,25 @@ type command struct {
 	env        []string
 	dir        string
 	id         *identity
-	foreground bool // stdin is a terminal: give it to the child's group
-	listenPid  bool // LISTEN_FDS is set: LISTEN_PID must name the child
+	user       string // --user as given, for errors
+	foreground bool   // stdin is a terminal: give it to the child's group
+	handedTo   int    // the group tend gave the terminal to, until tend takes it back
+	listenPid  bool   // LISTEN_FDS is set: LISTEN_PID must name the child
 }
 
 // prepareCommand resolves everything about argv that can fail before a
 // child exists: the PATH search, --user and the environment.
 func prepareCommand(cfg *Config) (*command, error) {
-	c := &command{name: cfg.Argv[0], argv: cfg.Argv, dir: cfg.Workdir, env: os.Environ()}
-	path, err := lookPath(c.name, os.Getenv("PATH"))
+	c := &command{name: cfg.Argv[0], argv: cfg.Argv, dir: cfg.Workdir, user: cfg.User, env: os.Environ()}
+	// The directory first: relative PATH entries are searched in it.
+	if c.dir != "" {
+		if fi, err := os.Stat(c.dir); err != nil {
+			return nil, Usagef("--workdir: %q: %v", c.dir, errors.Unwrap(err))
+		} else if !fi.IsDir() {
+			return nil, Usagef("--workdir: %q is not a directory", c.dir)
+		}
+	}
+	path, err := lookPath(c.name, os.Getenv("PATH"), c.dir)
 	if err != nil {
 		return nil, &StartError{Name: c.name, Err: err}
 	}
@@ -37,13 +48,6 @@ func prepareCommand(cfg *Config) (*command, error) {
 		c.id = id
 		c.env = setEnv(c.env, "HOME", id.home)
 	}
-	if c.dir != "" {
-		if fi, err := os.Stat(c.dir); err != nil {
-			return nil, Usagef("--workdir: %q: %v", c.dir, errors.Unwrap(err))
-		} else if !fi.IsDir() {
-			return nil, Usagef("--workdir: %q is not a directory", c.dir)
-		}
-	}
 	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
 		c.foreground = true
 	}
@@ -52,20 +56,26 @@ func prepareCommand(cfg *Config) (*command, error) {
 }
 
 // start forks and execs the command in its own process group, in the
-// terminal's foreground when stdin is a terminal. When handing over the
-// terminal fails (stdin is a terminal but not tend's controlling one, or
-// tend may not change it: tini#17, sdc-docker#91), the child is started
-// again without it and ttyErr reports why.
+// terminal's foreground when stdin is a terminal and tend's own group has
+// it (a tend in the background of a shell leaves it to the shell). When
+// handing over the terminal fails (stdin is a terminal but not tend's
+// controlling one, or tend may not change it: tini#17, sdc-docker#91), the
+// child is started without it and ttyErr reports why.
 func (c *command) start() (pid int, ttyErr error, err error) {
 	spec := &forkSpec{path: c.path, argv: c.argv, env: c.env, dir: c.dir, setpgid: true, stdio: -1, listenPid: c.listenPid}
 	if c.id != nil {
 		spec.cred = c.id.cred
 	}
+	hand := false
 	if c.foreground {
+		hand, ttyErr = mayHandTerminal()
+	}
+	if hand {
 		spec.foreground = true
 		pid, err = forkExec(spec)
 		var ce *childError
 		if err == nil {
+			c.handedTo = pid
 			return pid, nil, nil
 		}
 		if !errors.As(err, &ce) || ce.step != stepTerminal {
@@ -80,9 +90,21 @@ func (c *command) start() (pid int, ttyErr error, err error) {
 	return pid, ttyErr, nil
 }
 
+// wrap names the command and, for a failing step of the child that an
+// option asked for, that option and its value.
 func (c *command) wrap(err error) error {
 	if err == nil {
 		return nil
+	}
+	var ce *childError
+	if errors.As(err, &ce) {
+		switch ce.step {
+		case stepGroups, stepGid, stepUid:
+			err = fmt.Errorf("--user %q: %w", c.user, err)
+		case stepChdir:
+			err = fmt.Errorf("--workdir: %w", err)
+		case stepSignals, stepSetsid, stepSetpgid, stepTerminal, stepStdio, stepFileLimit, stepExec:
+		}
 	}
 	return &StartError{Name: c.name, Err: err}
 }

@@ -27,12 +27,19 @@ func (e *StartError) Unwrap() error { return e.Err }
 
 // ExitCode returns the status tend exits with: 127 when the command was not
 // found, 126 when it was found but could not be executed, 125 when tend
-// itself failed (fork, resources).
+// itself failed (fork, resources, or any step of the child before execve:
+// setgroups, setuid, chdir…).
 func (e *StartError) ExitCode() int {
 	return startErrorCode(e.Err)
 }
 
 func startErrorCode(err error) int {
+	// A step before execve fails with errnos (EPERM, EACCES, ENOENT) that
+	// would read as the command's fault below; it is tend's (issue 12).
+	var ce *childError
+	if errors.As(err, &ce) && ce.step != stepExec {
+		return ExitUsage
+	}
 	switch {
 	case errors.Is(err, errNotFound), errors.Is(err, unix.ENOENT), errors.Is(err, errNoCommand):
 		return ExitNotFound

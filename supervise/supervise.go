@@ -334,7 +334,7 @@ func (s *supervisor) startMain() error {
 	} else {
 		s.log.Info("started", "pid", pid, "command", s.cmd.name)
 	}
-	if s.cmd.foreground {
+	if s.cmd.handedTo != 0 {
 		s.log.Debug("handed the terminal over", "pgid", pid)
 	}
 	pending := s.pending
@@ -383,6 +383,7 @@ func (s *supervisor) onMainExit(e reaper.Exit) {
 	code, ranFor := e.Code(), time.Since(s.started)
 	s.main = 0
 	s.log.Info("exited", "pid", e.Pid, "status", code)
+	s.reclaimTerminal()
 	s.stopProbing()
 	s.afterRun(code, ranFor)
 	if !s.noChildren || (s.final && s.tree.strangers()) {
@@ -420,6 +421,7 @@ func (s *supervisor) afterRun(code int, ranFor time.Duration) {
 
 // onQuiet runs when no child is left at all.
 func (s *supervisor) onQuiet() {
+	s.reclaimTerminal() // before a restart hands it over again
 	if s.grace != nil && !(s.final && s.tree.strangers()) {
 		s.grace.Stop()
 		s.grace = nil

@@ -84,7 +84,7 @@ func flags() []cli.Flag {
 		str(fRestart, "no", "restart the command: `no`, on-failure or always", categorySuper),
 		str(fMaxRestarts, "10", "give up after `N` consecutive restarts (0: never give up)", categorySuper),
 		str(fBackoffMin, "1s", "`DURATION` to wait before the first restart, doubled for each consecutive one", categorySuper),
-		str(fBackoffMax, "1m", "longest `DURATION` between restarts; a run longer than this resets the count", categorySuper),
+		str(fBackoffMax, "1m", "longest `DURATION` between restarts; a run longer than this and than 1s resets the count", categorySuper),
 		str(fDeadline, "", "stop everything after `DURATION` and exit 124 (restarts included; default: none)", categorySuper),
 		str(fHealthCmd, "", "health probe: run `CMD` (words split like a shell, no shell); exit 0 is healthy", categorySuper),
 		str(fHealthHTTP, "", "health probe: GET `URL` (http only); 2xx and 3xx are healthy", categorySuper),
