@@ -508,8 +508,38 @@ func (p *tendProc) kill() {
 // signal sends sig to tend.
 func (p *tendProc) signal(sig unix.Signal) {
 	p.t.Helper()
+	if sig >= 35 {
+		p.awaitRealtime(sig)
+	}
 	if err := unix.Kill(p.pid(), sig); err != nil {
 		p.t.Fatalf("kill(%d, %v): %v", p.pid(), sig, err)
+	}
+}
+
+// awaitRealtime waits until tend takes the real-time signal sig: tend
+// registers those in the background while its child starts (see
+// signals.Notify), and the Go runtime drops one that comes before. The
+// kernel shows it: sig is caught (SigCgt) or, with --queue-signals,
+// blocked for the signalfd (SigBlk).
+func (p *tendProc) awaitRealtime(sig unix.Signal) {
+	p.t.Helper()
+	status := fmt.Sprintf("/proc/%d/status", p.pid())
+	bit := uint64(1) << (sig - 1)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err := os.ReadFile(status)
+		if err != nil {
+			return // tend is gone: kill will say so
+		}
+		cgt, _ := maskField(string(b), "SigCgt")
+		blk, _ := maskField(string(b), "SigBlk")
+		if (cgt|blk)&bit != 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("tend (pid %d) did not take %s within 10s", p.pid(), sigName(sig))
+		}
+		time.Sleep(time.Millisecond) // polling the kernel's view, with a deadline
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"unsafe"
 
@@ -22,8 +23,9 @@ type Incoming struct {
 	// Queued carries the queued signals (see [Queued]), each delivery the
 	// kernel queued; nil unless tend blocked them (see [Isolate]).
 	Queued <-chan os.Signal
-	// Ready is closed once every forwardable signal is registered (see
-	// [Notify]); a nil Ready means they all were before Notify returned.
+	// Ready is closed once every forwardable signal is registered: the
+	// real-time ones come a little after the others (see [Notify]). A nil
+	// Ready means they all were before Notify returned.
 	Ready <-chan struct{}
 }
 
@@ -38,16 +40,11 @@ func (in Incoming) WaitReady() {
 // drops what does not fit, as the kernel coalesces standard signals.
 const otherBuffer = 1024
 
-// early are the signals registered before [Notify] returns: those whose Go
+// first are the signals registered before all others: those whose Go
 // default is to end the program (HUP, INT and TERM kill it, QUIT and ABRT
-// make it dump its goroutines, and the fault signals sent with kill(2)
-// crash it) and SIGCHLD. TERM comes first: it is the one a PID 1 gets
-// soonest (docker stop right after docker run).
-var early = []unix.Signal{
-	unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGABRT,
-	unix.SIGILL, unix.SIGTRAP, unix.SIGBUS, unix.SIGFPE, unix.SIGSEGV,
-	unix.SIGSTKFLT, unix.SIGSYS,
-}
+// make it dump its goroutines). TERM comes first: it is the one a PID 1
+// gets soonest (docker stop right after docker run).
+var first = []unix.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGABRT}
 
 // Notify registers tend for every signal it handles and returns the
 // channels. isolated is what [Isolate] returned: when true, the queued
@@ -55,14 +52,13 @@ var early = []unix.Signal{
 // unblock them on its thread). Call it first thing in main (see [Start]).
 //
 // Registering a signal with os/signal is a round trip to the runtime's
-// signal-mask thread (runtime.sigenable), tens of microseconds each. So
-// Notify registers only the signals that would otherwise end tend, and
-// SIGCHLD, before it returns; the other forwardable ones are registered by
-// a goroutine, one at a time so that os/signal's lock is never held long,
-// and Ready is closed when they all are. Until then the Go runtime ignores
-// them (its default for them), and TSTP, TTIN and TTOU, on which the
-// runtime installs no handler of its own, are ignored so that they cannot
-// stop tend. Children get default dispositions back (see supervise's fork).
+// signal-mask thread (runtime.sigenable), tens of microseconds and four
+// context switches each. So Notify registers the standard signals (1 to
+// 31, those that would end tend first) and SIGCHLD before it returns, and
+// leaves the 30 real-time ones to a goroutine, one at a time so that
+// os/signal's lock is never held long; Ready is closed when they all are.
+// Until then the Go runtime ignores a real-time signal (its default for
+// them): one sent in the first millisecond or so is lost.
 //
 // SIGURG and SIGPROF are left to the runtime, and SIGCHLD goes to its own
 // channel so a storm of other signals can never delay reaping.
@@ -70,10 +66,9 @@ func Notify(isolated bool) Incoming {
 	ignoreUncatchable()
 	child := make(chan os.Signal, 1)
 	other := make(chan os.Signal, otherBuffer)
-	for _, sig := range early {
+	for _, sig := range first {
 		signal.Notify(other, sig)
 	}
-	signal.Notify(child, unix.SIGCHLD) // a SIGCHLD missed until now is made up by one reap at start
 	in := Incoming{Child: child, Other: other}
 	if isolated {
 		queued, err := readQueued(other)
@@ -86,15 +81,15 @@ func Notify(isolated bool) Incoming {
 	var later []unix.Signal
 	for n := 1; n <= Max; n++ {
 		sig := unix.Signal(n)
-		if Forwardable(sig) && !isEarly(sig) && !(isolated && Queued(sig)) {
+		switch {
+		case !Forwardable(sig) || slices.Contains(first, sig) || (isolated && Queued(sig)):
+		case n >= rtMin:
 			later = append(later, sig)
+		default:
+			signal.Notify(other, sig)
 		}
 	}
-	for _, sig := range []unix.Signal{unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU} {
-		if !isolated {
-			_ = setDisposition(sig, sigIgn)
-		}
-	}
+	signal.Notify(child, unix.SIGCHLD) // a SIGCHLD missed until now is made up by one reap at start
 	ready := make(chan struct{})
 	in.Ready = ready
 	go func() {
@@ -104,15 +99,6 @@ func Notify(isolated bool) Incoming {
 		close(ready)
 	}()
 	return in
-}
-
-func isEarly(sig unix.Signal) bool {
-	for _, e := range early {
-		if e == sig {
-			return true
-		}
-	}
-	return false
 }
 
 // notifyQueued hands the queued signals to os/signal, on other: os/signal

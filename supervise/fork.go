@@ -296,10 +296,10 @@ func forkAndExec(p *childPlan) (uintptr, syscall.Errno) {
 func childExec(p *childPlan) {
 	// Every signal goes back to its default action, so that none runs
 	// tend's handler before the exec, and none that tend (or its parent)
-	// ignores stays ignored in the child: tend ignores 32 and 34, and TSTP,
-	// TTIN and TTOU until its handlers are in (signals.Notify). The
-	// kernel's struct sigaction begins with the handler on every
-	// architecture tend is built for, and zeroed means SIG_DFL.
+	// ignores stays ignored in the child (tend ignores 32 and 34: see
+	// signals.Notify). The kernel's struct sigaction begins with the
+	// handler on every architecture tend is built for, and zeroed means
+	// SIG_DFL.
 	for sig := uintptr(1); sig <= 64; sig++ {
 		if sig == uintptr(syscall.SIGKILL) || sig == uintptr(syscall.SIGSTOP) {
 			continue

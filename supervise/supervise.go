@@ -136,13 +136,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	if cfg.Pause {
 		s.state = statePaused
 		log.Info("pausing", "pid", os.Getpid())
-	} else {
-		// Every signal the child may be sent is registered before it
-		// exists, so none that comes once it runs is lost.
-		s.in.WaitReady()
-		if err := s.startMain(); err != nil {
-			return fail(err)
-		}
+	} else if err := s.startMain(); err != nil {
+		return fail(err)
 	}
 	if cfg.Deadline > 0 {
 		s.deadline = time.NewTimer(cfg.Deadline)
