@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -305,6 +306,57 @@ func TestProgramNamedHelp(t *testing.T) {
 			r := runTend(t, tt.env, tt.args...)
 			if r.code != 0 || r.stdout != tt.want {
 				t.Errorf("tend %q: status %d, stdout %q; want 0, %q\nstderr:\n%s", tt.args, r.code, r.stdout, tt.want, r.stderr)
+			}
+		})
+	}
+}
+
+// TestErrorLineFormat: once --log-format json is known, tend's one error
+// line is a JSON object (level ERROR, msg, err, status); an error found
+// before the format is known (the flags do not parse, the format itself
+// is bad) stays the plain "tend: " line.
+func TestErrorLineFormat(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     []string
+		args    []string
+		want    int
+		json    bool
+		mention string
+	}{
+		{"json not found", nil, []string{"--log-format", "json", "no-such-command-tend"}, 127, true, "no-such-command-tend"},
+		{"json bad grace", nil, []string{"--log-format", "json", "--grace", "5x", "true"}, 125, true, `"5x"`},
+		{"json variable, bad grace", []string{"TEND_LOG_FORMAT=json"}, []string{"--grace", "5x", "true"}, 125, true, `"5x"`},
+		{"json no command", nil, []string{"--log-format=json"}, 125, true, "no command"},
+		{"json not found, remapped", []string{"TEND_REMAP_EXIT=127:1"}, []string{"--log-format", "json", "no-such-command-tend"}, 1, true, "no-such-command-tend"},
+		{"json unknown flag", nil, []string{"--log-format", "json", "--bogus", "true"}, 125, false, "bogus"},
+		{"json bad bool variable", []string{"TEND_QUIET=maybe"}, []string{"--log-format", "json", "true"}, 125, false, "maybe"},
+		{"bad format", nil, []string{"--log-format", "xml", "--grace", "5x", "true"}, 125, false, "xml"},
+		{"text bad grace", nil, []string{"--log-format", "text", "--grace", "5x", "true"}, 125, false, `"5x"`},
+		{"text not found", nil, []string{"-v", "no-such-command-tend"}, 127, false, "no-such-command-tend"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runTend(t, tt.env, tt.args...)
+			if r.code != tt.want {
+				t.Errorf("tend %q with %q: exit status %d; want %d\nstderr:\n%s", tt.args, tt.env, r.code, tt.want, r.stderr)
+			}
+			if !tt.json {
+				oneErrorLine(t, r, tt.mention)
+				return
+			}
+			var line map[string]any
+			if err := json.Unmarshal([]byte(r.stderr), &line); err != nil || strings.Count(r.stderr, "\n") != 1 {
+				t.Fatalf("stderr %q; want one JSON line: %v", r.stderr, err)
+			}
+			msg, _ := line["msg"].(string)
+			errText, _ := line["err"].(string)
+			if line["level"] != "ERROR" || msg == "" || !strings.Contains(errText, tt.mention) || line["status"] != float64(tt.want) {
+				t.Errorf("error line %s; want level ERROR, a msg, an err naming %q and status %d", r.stderr, tt.mention, tt.want)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q; want nothing", r.stdout)
 			}
 		})
 	}
