@@ -7,6 +7,7 @@ package integration
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -88,6 +89,7 @@ func TestLogsJSONEveryLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { busy.Close() })
+	statusAddr := supFreeAddr(t)
 
 	tests := []struct {
 		name   string
@@ -120,6 +122,31 @@ func TestLogsJSONEveryLine(t *testing.T) {
 		{name: "leftovers stopped at shutdown", status: 0,
 			args: []string{"/bin/sh", "-c", "sleep 60 & exit 0"},
 			want: []string{"stopping leftovers:grace"}},
+		{name: "status endpoint", status: 143,
+			args: append([]string{"--status-addr", statusAddr}, helperArgv("hang")...),
+			drive: func(t *testing.T, p *tendProc) {
+				supWaitEndpoints(t, p, statusAddr, supTimeout, 200, 200, "running")
+				if resp, err := probeOnce(statusAddr, 5*time.Second); err != nil || !strings.HasPrefix(resp, "HTTP/1.1 200 ") {
+					t.Fatalf("probe: %q, %v", resp, err)
+				}
+				c, err := net.DialTimeout("tcp", statusAddr, 5*time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				if err := c.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\n\r\n"); err != nil { // no Host: 400
+					t.Fatal(err)
+				}
+				if _, err := io.ReadAll(c); err != nil {
+					t.Fatal(err)
+				}
+				supWaitStderr(t, p, supTimeout, `"msg":"status request rejected"`)
+				p.signal(unix.SIGTERM)
+			},
+			want: []string{"status request rejected:err", "stopping:grace"}},
 		{name: "pause", args: []string{"--pause"}, status: 0,
 			drive: func(t *testing.T, p *tendProc) {
 				supWaitStderr(t, p, supTimeout, `"msg":"pausing"`)

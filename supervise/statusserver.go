@@ -164,7 +164,7 @@ func (s *StatusServer) serve() {
 			// EMFILE, ENFILE, ENOBUFS: retry later rather than spin, as
 			// net/http's Server.Serve does.
 			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			s.logf("status accept failed", "error", err, "delay", delay)
+			s.logf("status accept failed", "err", err, "delay", delay)
 			t := time.NewTimer(delay)
 			select {
 			case <-t.C:
@@ -262,11 +262,11 @@ func (s *StatusServer) handle(conn net.Conn) {
 		return
 	}
 	if err != nil {
-		s.logf("status request rejected", "remote", conn.RemoteAddr().String(), "status", code, "error", err)
+		s.logf("status request rejected", "remote", conn.RemoteAddr().String(), "status", code, "err", err)
 	}
 	_ = conn.SetWriteDeadline(time.Now().Add(s.writeTimeout))
 	if _, err := conn.Write(response(code, header, body, method == "HEAD")); err != nil {
-		s.logf("status response not sent", "remote", conn.RemoteAddr().String(), "error", err)
+		s.logf("status response not sent", "remote", conn.RemoteAddr().String(), "err", err)
 		return
 	}
 	if err != nil && s.setIdle(conn, true) {
@@ -314,7 +314,7 @@ func (s *StatusServer) route(method, target string) (code int, header string, bo
 	body, err := json.Marshal(st)
 	if err != nil {
 		// Only a ProbeTime outside years 0-9999 can fail.
-		s.logf("status encoding failed", "error", err)
+		s.logf("status encoding failed", "err", err)
 		return 500, "", []byte("internal error\n")
 	}
 	ok := st.Live
