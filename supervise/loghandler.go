@@ -11,6 +11,28 @@ import (
 	"unicode/utf8"
 )
 
+// NewJSONHandler returns the slog handler behind --log-format json: one
+// JSON object per line, at or above level, written to w. Durations are Go
+// duration strings ("grace":"10s", not slog's nanoseconds) and errors are
+// their text, even an error that has a MarshalJSON method.
+func NewJSONHandler(w io.Writer, level slog.Leveler) slog.Handler {
+	return slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: jsonAttr})
+}
+
+// jsonAttr is NewJSONHandler's ReplaceAttr. slog resolves a LogValuer
+// before calling it.
+func jsonAttr(_ []string, a slog.Attr) slog.Attr {
+	switch a.Value.Kind() {
+	case slog.KindDuration:
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	case slog.KindAny:
+		if err, ok := a.Value.Any().(error); ok {
+			a.Value = slog.StringValue(err.Error())
+		}
+	}
+	return a
+}
+
 // TextHandler is the slog handler behind tend's default log format: one line
 // per record, "tend: message key=value ...", warnings and errors marked
 // "warning: " and "error: ". Values that need it are quoted.

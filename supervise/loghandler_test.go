@@ -3,7 +3,9 @@ package supervise
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -155,5 +157,48 @@ func TestTextHandlerWriteError(t *testing.T) {
 	r := slog.NewRecord(time.Now(), slog.LevelInfo, "x", 0)
 	if err := h.Handle(context.Background(), r); err == nil {
 		t.Errorf("Handle with a failing writer = <nil>; want the write error")
+	}
+}
+
+// jsonError is an error that marshals as an object: NewJSONHandler still
+// writes its text.
+type jsonError struct{}
+
+func (jsonError) Error() string                { return "probe timed out" }
+func (jsonError) MarshalJSON() ([]byte, error) { return []byte(`{"timeout":true}`), nil }
+
+func TestJSONHandler(t *testing.T) {
+	tests := []struct {
+		name string
+		args []any
+		want string // the attributes after time, level and msg
+	}{
+		{"duration", []any{"grace", 10 * time.Second}, `"grace":"10s"`},
+		{"sub-second duration", []any{"delay", 1500 * time.Millisecond}, `"delay":"1.5s"`},
+		{"zero duration", []any{"deadline", time.Duration(0)}, `"deadline":"0s"`},
+		{"error", []any{"err", errors.New("connection refused")}, `"err":"connection refused"`},
+		{"error with MarshalJSON", []any{"err", jsonError{}}, `"err":"probe timed out"`},
+		{"wrapped error", []any{"err", fmt.Errorf("dial: %w", errors.New("refused"))}, `"err":"dial: refused"`},
+		{"int stays a number", []any{"pid", 7, "status", 143}, `"pid":7,"status":143`},
+		{"string", []any{"signal", "SIGTERM"}, `"signal":"SIGTERM"`},
+		{"with attrs", []any{slog.Duration("grace", time.Minute)}, `"grace":"1m0s"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			slog.New(NewJSONHandler(&buf, slog.LevelDebug)).Info("x", tt.args...)
+			got := buf.String()
+			var obj map[string]any
+			if err := json.Unmarshal(buf.Bytes(), &obj); err != nil || !strings.HasSuffix(got, `"msg":"x",`+tt.want+"}\n") {
+				t.Errorf("logged %v: wrote %q (%v); want it to end %q", tt.args, got, err, `"msg":"x",`+tt.want+"}\n")
+			}
+		})
+	}
+	var buf bytes.Buffer
+	log := slog.New(NewJSONHandler(&buf, slog.LevelInfo))
+	log.Debug("hidden")
+	log.With("grace", 2*time.Second).Info("shown")
+	if got := buf.String(); strings.Contains(got, "hidden") || !strings.HasSuffix(got, `"msg":"shown","grace":"2s"}`+"\n") {
+		t.Errorf("handler at info wrote %q; want only the info line, with grace as a string", got)
 	}
 }

@@ -21,13 +21,17 @@ import (
 const (
 	// maxRequestHead bounds the request line and header fields together.
 	maxRequestHead = 4 << 10
-	// maxStatusConns bounds the connections served at once; more are
-	// closed as soon as they are accepted.
+	// maxStatusConns bounds the connections open at once, and so the
+	// descriptors and goroutines the server holds: tend's RLIMIT_NOFILE may
+	// be small. A connection accepted when all are taken closes the oldest
+	// idle one (see evictIdle).
 	maxStatusConns = 16
 	// statusReadTimeout bounds the time a client has to send its request
-	// head, statusWriteTimeout the time to take the response.
-	statusReadTimeout  = 5 * time.Second
-	statusWriteTimeout = 5 * time.Second
+	// head (a probe sends it at once, in one segment), statusWriteTimeout
+	// the time to take the response (a few hundred bytes, which fit in the
+	// socket buffer).
+	statusReadTimeout  = 2 * time.Second
+	statusWriteTimeout = 2 * time.Second
 )
 
 // Status is one snapshot of the supervisor's state, as the status endpoint
@@ -48,7 +52,9 @@ type Status struct {
 // current [Status] is Live, else 503) and /readyz (200 if Ready, else 503),
 // each with the Status as a JSON body. It speaks a strict subset of
 // HTTP/1.1: one request per connection (Connection: close), a request head
-// of at most 4 KiB read within 5s, no request body.
+// of at most 4 KiB read within 2s, no request body. It keeps at most 16
+// connections open; a new one closes the oldest that is still waiting for
+// its request head, so idle clients never keep a probe from its answer.
 type StatusServer struct {
 	ln           net.Listener
 	current      func() *Status
@@ -62,8 +68,17 @@ type StatusServer struct {
 	closeErr     error
 
 	mu    sync.Mutex
-	conns map[net.Conn]struct{} // being served; closed by Close
-	wg    sync.WaitGroup        // one per connection goroutine
+	conns map[net.Conn]*connState // being served; closed by Close
+	seq   uint64                  // accept order, for evictIdle
+	wg    sync.WaitGroup          // one per connection goroutine
+}
+
+// connState is what evictIdle needs to know of a connection being served.
+// StatusServer.mu guards it.
+type connState struct {
+	seq     uint64 // accept order
+	idle    bool   // reading the request head, or draining after an answer
+	evicted bool   // closed by evictIdle
 }
 
 // ListenStatus listens on addr (host:port, as for [net.Listen] "tcp") at
@@ -101,7 +116,7 @@ func listenStatus(addr string, current func() *Status, logf func(msg string, arg
 		slots:        make(chan struct{}, maxStatusConns),
 		stop:         make(chan struct{}),
 		done:         make(chan struct{}),
-		conns:        make(map[net.Conn]struct{}),
+		conns:        make(map[net.Conn]*connState),
 	}
 	go s.serve()
 	return s, nil
@@ -132,7 +147,11 @@ func (s *StatusServer) Close() error {
 }
 
 // serve is the accept loop. It owns the slots: a connection is served only
-// if a slot is free, so a flood costs at most maxStatusConns goroutines.
+// once it holds a slot, so a flood costs at most maxStatusConns goroutines
+// and descriptors (the kernel's backlog holds the rest). When every slot is
+// taken, the oldest idle connection is closed to free one: a kubelet probe
+// that finds 16 idle connections must still get its answer within its
+// timeout (1s by default), or the kubelet restarts a healthy pod.
 func (s *StatusServer) serve() {
 	defer close(s.done)
 	var delay time.Duration
@@ -145,7 +164,7 @@ func (s *StatusServer) serve() {
 			// EMFILE, ENFILE, ENOBUFS: retry later rather than spin, as
 			// net/http's Server.Serve does.
 			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			s.logf("status accept failed", "error", err, "delay", delay)
+			s.logf("status accept failed", "err", err, "delay", delay)
 			t := time.NewTimer(delay)
 			select {
 			case <-t.C:
@@ -159,16 +178,59 @@ func (s *StatusServer) serve() {
 		select {
 		case s.slots <- struct{}{}:
 		default:
-			s.logf("status connection dropped", "remote", conn.RemoteAddr().String(), "reason", "too many connections")
-			_ = conn.Close()
-			continue
+			s.evictIdle()
+			// The evicted connection's goroutine returns its slot at once;
+			// with none idle, every slot is writing a response, which its
+			// write deadline bounds.
+			select {
+			case s.slots <- struct{}{}:
+			case <-s.stop:
+				_ = conn.Close()
+				return
+			}
 		}
 		s.mu.Lock()
-		s.conns[conn] = struct{}{}
+		s.seq++
+		s.conns[conn] = &connState{seq: s.seq, idle: true}
 		s.mu.Unlock()
 		s.wg.Add(1)
 		go s.handle(conn)
 	}
+}
+
+// evictIdle closes the connection accepted first among those that are
+// idle: still waiting for a request head (an idle client, or one stalled
+// halfway), or draining after a rejected request. A connection writing its
+// response is left alone. Its goroutine then returns and frees its slot.
+func (s *StatusServer) evictIdle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var oldest net.Conn
+	var st *connState
+	for c, cs := range s.conns {
+		if cs.idle && !cs.evicted && (st == nil || cs.seq < st.seq) {
+			oldest, st = c, cs
+		}
+	}
+	if oldest == nil {
+		return
+	}
+	st.evicted = true
+	s.logf("status connection closed", "remote", oldest.RemoteAddr().String(), "reason", "idle while all connections were taken")
+	_ = oldest.Close()
+}
+
+// setIdle marks conn idle or busy for evictIdle. It reports false if conn
+// was already evicted: then nobody is left to answer.
+func (s *StatusServer) setIdle(conn net.Conn, idle bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.conns[conn]
+	if st == nil || st.evicted {
+		return false
+	}
+	st.idle = idle
+	return true
 }
 
 // handle serves one request on conn and closes it.
@@ -196,15 +258,18 @@ func (s *StatusServer) handle(conn net.Conn) {
 	default:
 		code, header, body = s.route(method, target)
 	}
-	if err != nil {
-		s.logf("status request rejected", "remote", conn.RemoteAddr().String(), "status", code, "error", err)
-	}
-	_ = conn.SetWriteDeadline(time.Now().Add(s.writeTimeout))
-	if _, err := conn.Write(response(code, header, body, method == "HEAD")); err != nil {
-		s.logf("status response not sent", "remote", conn.RemoteAddr().String(), "error", err)
+	if !s.setIdle(conn, false) {
 		return
 	}
 	if err != nil {
+		s.logf("status request rejected", "remote", conn.RemoteAddr().String(), "status", code, "err", err)
+	}
+	_ = conn.SetWriteDeadline(time.Now().Add(s.writeTimeout))
+	if _, err := conn.Write(response(code, header, body, method == "HEAD")); err != nil {
+		s.logf("status response not sent", "remote", conn.RemoteAddr().String(), "err", err)
+		return
+	}
+	if err != nil && s.setIdle(conn, true) {
 		drain(conn)
 	}
 }
@@ -249,7 +314,7 @@ func (s *StatusServer) route(method, target string) (code int, header string, bo
 	body, err := json.Marshal(st)
 	if err != nil {
 		// Only a ProbeTime outside years 0-9999 can fail.
-		s.logf("status encoding failed", "error", err)
+		s.logf("status encoding failed", "err", err)
 		return 500, "", []byte("internal error\n")
 	}
 	ok := st.Live

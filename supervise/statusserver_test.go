@@ -395,8 +395,9 @@ func TestStatusServerConcurrent(t *testing.T) {
 	}
 }
 
-// TestStatusServerLimit: with every slot held by an idle client, one more
-// connection is closed at once; a freed slot serves again.
+// TestStatusServerLimit: with every slot held by an idle client, a new
+// request is still served: the oldest idle connection is closed to make
+// room, and the next oldest is still open and served.
 func TestStatusServerLimit(t *testing.T) {
 	var cur atomic.Pointer[Status]
 	cur.Store(&Status{State: "running", Live: true})
@@ -410,32 +411,94 @@ func TestStatusServerLimit(t *testing.T) {
 			t.Fatalf("dial: %v", err)
 		}
 		defer c.Close()
+		if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
 		idle = append(idle, c)
 	}
 	// Accepts happen in order, so this one finds every slot taken.
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatalf("dial: %v", err)
+	if resp, err := tryRequest(addr); err != nil || !strings.HasPrefix(resp, "HTTP/1.1 200 OK\r\n") {
+		t.Fatalf("connection %d: GET /healthz = %q, %v; want 200", maxStatusConns+1, resp, err)
 	}
-	defer c.Close()
-	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		t.Fatal(err)
+	if got, err := io.ReadAll(idle[0]); len(got) != 0 || err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("oldest idle connection read %q, %v; want it closed unanswered", got, err)
 	}
-	_, _ = io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-	if got, err := io.ReadAll(c); len(got) != 0 || err != nil && !errors.Is(err, syscall.ECONNRESET) {
-		t.Fatalf("connection %d read %q, %v; want it closed unanswered", maxStatusConns+1, got, err)
+	if _, err := io.WriteString(idle[1], "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatalf("write on the second oldest: %v", err)
+	}
+	if got, err := io.ReadAll(idle[1]); err != nil || !strings.HasPrefix(string(got), "HTTP/1.1 200 OK\r\n") {
+		t.Fatalf("second oldest idle connection: GET /healthz = %q, %v; want 200", got, err)
+	}
+}
+
+// TestStatusServerIdleFlood: idle clients, some connected with nothing
+// sent, some stalled halfway through a request head, never keep a probe
+// from its answer (a kubelet probe times out after 1s by default, and the
+// kubelet restarts a pod that fails its liveness probe): with 100 of them
+// connected a probe gets 200 within a second, and the server keeps at most
+// maxStatusConns connections open, so its descriptors stay bounded.
+func TestStatusServerIdleFlood(t *testing.T) {
+	var cur atomic.Pointer[Status]
+	cur.Store(&Status{State: "running", Live: true})
+	// A read deadline far off: making room must not wait for it.
+	srv := startStatus(t, &cur, time.Minute)
+	addr := srv.Addr().String()
+
+	const flood = 100
+	closed := make(chan int, flood) // indices of idle connections the server closed
+	for i := range flood {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatalf("dial %d: %v", i, err)
+		}
+		defer c.Close()
+		if err := c.SetReadDeadline(time.Now().Add(15 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHo"); err != nil {
+				t.Fatalf("write %d: %v", i, err)
+			}
+		}
+		go func() {
+			var b [1]byte
+			_, err := c.Read(b[:])
+			var ne net.Error
+			if !errors.As(err, &ne) || !ne.Timeout() {
+				closed <- i // EOF, reset, or our own Close at the end of the test
+			}
+		}()
 	}
 
-	// Free one slot; within a deadline a new request is served.
-	idle[0].Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := tryRequest(addr)
-		if err == nil && strings.HasPrefix(resp, "HTTP/1.1 200 OK\r\n") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no request served after a slot was freed: %q, %v", resp, err)
+	start := time.Now()
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		t.Fatalf("dial the probe: %v", err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(start.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\nUser-Agent: kube-probe/1.31\r\n\r\n")
+	var resp []byte
+	if err == nil {
+		resp, err = io.ReadAll(c)
+	}
+	if err != nil || !strings.HasPrefix(string(resp), "HTTP/1.1 200 OK\r\n") {
+		t.Fatalf("probe after %d idle connections: %q, %v after %v; want 200 within 1s", flood, resp, err, time.Since(start))
+	}
+
+	// The probe took the slot of the oldest that was left.
+	want := flood + 1 - maxStatusConns
+	got := 0
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for got < want {
+		select {
+		case <-closed:
+			got++
+		case <-deadline.C:
+			t.Fatalf("server closed %d of %d idle connections; want at least %d (at most %d open)", got, flood, want, maxStatusConns)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -29,24 +30,31 @@ tend stops reading its options at the first word that is not one:
 variable shown after it; an option on the command line beats the variable.`
 
 // run parses args, supervises the command and returns tend's exit status.
-// It prints at most one error line, "tend: ...", on stderr.
+// It prints at most one error line on stderr: "tend: ...", or a JSON
+// object once the options have asked for --log-format json.
 func run(args []string, in signals.Incoming) int {
 	if argv, ok := plainCommand(args, os.Environ()); ok {
 		return runPlain(argv, in)
 	}
-	status := -1 // set once supervise.Run has run
-	app := newApp(in, &status)
+	status := -1     // set once supervise.Run has run
+	format := "text" // set once --log-format is read and valid
+	app := newApp(in, &status, &format)
 	err := app.Run(args)
-	if err != nil {
-		printError(err)
-	}
 	switch {
 	case status >= 0:
-		return status
 	case err != nil:
-		return exitCode(err)
+		status = exitCode(err)
+	default:
+		status = 0 // --help, --version
 	}
-	return 0 // --help, --version
+	if err != nil {
+		if format == "json" {
+			printJSONError(err, status)
+		} else {
+			printError(err)
+		}
+	}
+	return status
 }
 
 // printError prints err as tend's one error line. Control characters from
@@ -66,9 +74,33 @@ func printError(err error) {
 		}
 		msg = b.String()
 	}
-	// write(2) directly: on a closed stderr, os.Stderr raises SIGPIPE (Go
-	// does for fds 1 and 2), which tend would take for one sent to it.
-	_, _ = unix.Write(2, []byte("tend: "+msg+"\n"))
+	writeStderr([]byte("tend: " + msg + "\n"))
+}
+
+// printJSONError prints err as tend's one error line under --log-format
+// json: one object with level ERROR, msg, err (the text printError would
+// print) and the status tend exits with. The JSON encoder escapes control
+// characters, so the line stays one line.
+func printJSONError(err error, status int) {
+	var se *supervise.StartError
+	var ue *supervise.UsageError
+	msg := "failed"
+	switch {
+	case errors.As(err, &se):
+		msg = "start failed"
+	case errors.As(err, &ue):
+		msg = "invalid usage"
+	}
+	var b bytes.Buffer
+	slog.New(supervise.NewJSONHandler(&b, slog.LevelError)).Error(msg, "err", err, "status", status)
+	writeStderr(b.Bytes())
+}
+
+// writeStderr writes an error line with write(2): on a closed stderr,
+// os.Stderr raises SIGPIPE (Go does for fds 1 and 2), which tend would
+// take for one sent to it.
+func writeStderr(line []byte) {
+	_, _ = unix.Write(2, line)
 }
 
 // exitCode maps an error from the app to tend's exit status.
@@ -80,7 +112,10 @@ func exitCode(err error) int {
 	return supervise.ExitUsage
 }
 
-func newApp(in signals.Incoming, status *int) *cli.App {
+// newApp builds tend's command line. Its action stores the exit status of
+// supervise.Run in *status, and the log format in *format as soon as the
+// option is read.
+func newApp(in signals.Incoming, status *int, format *string) *cli.App {
 	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version and exit"}
 	cli.VersionPrinter = func(*cli.Context) { fmt.Println(versionLine()) }
 	return &cli.App{
@@ -104,7 +139,7 @@ func newApp(in signals.Incoming, status *int) *cli.App {
 				*status = st
 				return err
 			}
-			cfg, log, sink, err := configure(c)
+			cfg, log, sink, err := configure(c, format)
 			if err != nil {
 				return err
 			}
@@ -129,21 +164,13 @@ func execute(cfg supervise.Config, in signals.Incoming, log *slog.Logger, sink *
 	return status, err
 }
 
-// newLogger sets up tend's stderr logging.
-func newLogger(format string, level slog.Level) (*slog.Logger, *supervise.LogSink, error) {
-	var h func(*supervise.LogSink) slog.Handler
-	switch format {
-	case "text":
-		h = func(w *supervise.LogSink) slog.Handler { return supervise.NewTextHandler(w, level) }
-	case "json":
-		h = func(w *supervise.LogSink) slog.Handler {
-			return slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
-		}
-	default:
-		return nil, nil, optErr(fLogFormat, "want text or json, got %q", format)
-	}
+// newLogger sets up tend's stderr logging: format is "text" or "json".
+func newLogger(format string, level slog.Level) (*slog.Logger, *supervise.LogSink) {
 	sink := supervise.NewLogSink(2)
-	return slog.New(h(sink)), sink, nil
+	if format == "json" {
+		return slog.New(supervise.NewJSONHandler(sink, level)), sink
+	}
+	return slog.New(supervise.NewTextHandler(sink, level)), sink
 }
 
 // plainCommand recognises the common start, "tend [--] COMMAND [ARG...]"
@@ -174,7 +201,7 @@ func plainCommand(args, environ []string) ([]string, bool) {
 func runPlain(argv []string, in signals.Incoming) int {
 	cfg := supervise.Defaults()
 	cfg.Argv = argv
-	log, sink, _ := newLogger("text", slog.LevelInfo)
+	log, sink := newLogger("text", slog.LevelInfo)
 	status, err := execute(cfg, in, log, sink)
 	if err != nil {
 		printError(err)
@@ -183,7 +210,15 @@ func runPlain(argv []string, in signals.Incoming) int {
 }
 
 // configure reads every option into a supervise.Config and sets up logging.
-func configure(c *cli.Context) (supervise.Config, *slog.Logger, *supervise.LogSink, error) {
+// It reads --log-format first and stores it in *format, so that an error
+// in any other option is reported in that format.
+func configure(c *cli.Context, format *string) (supervise.Config, *slog.Logger, *supervise.LogSink, error) {
+	switch f := c.String(fLogFormat); f {
+	case "text", "json":
+		*format = f
+	default:
+		return supervise.Config{}, nil, nil, optErr(fLogFormat, "want text or json, got %q", f)
+	}
 	cfg, err := parseConfig(c)
 	if err != nil {
 		return cfg, nil, nil, err
@@ -198,9 +233,6 @@ func configure(c *cli.Context) (supervise.Config, *slog.Logger, *supervise.LogSi
 	case c.Bool(fVerbose):
 		level = slog.LevelDebug
 	}
-	log, sink, err := newLogger(c.String(fLogFormat), level)
-	if err != nil {
-		return cfg, nil, nil, err
-	}
+	log, sink := newLogger(*format, level)
 	return cfg, log, sink, nil
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 )
 
 // asTend is set when TestMain should be tend itself: the test binary holds
@@ -42,12 +46,7 @@ func runTend(t *testing.T, env []string, args ...string) result {
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, "TEND_") || strings.HasPrefix(kv, asTend+"=")
-	})
-	// A race-enabled binary sleeps a second at exit unless told otherwise.
-	cmd.Env = append(cmd.Env, asTend+"=1", "GORACE=atexit_sleep_ms=0")
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = tendEnv(env)
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -62,6 +61,17 @@ func runTend(t *testing.T, env []string, args ...string) result {
 		t.Fatalf("tend %q with %q: %v\nstderr:\n%s", args, env, err, stderr.String())
 	}
 	return r
+}
+
+// tendEnv is the environment that makes this binary tend: the test's
+// without its TEND_* variables, plus env.
+func tendEnv(env []string) []string {
+	e := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "TEND_") || strings.HasPrefix(kv, asTend+"=")
+	})
+	// A race-enabled binary sleeps a second at exit unless told otherwise.
+	e = append(e, asTend+"=1", "GORACE=atexit_sleep_ms=0")
+	return append(e, env...)
 }
 
 // oneErrorLine checks the contract for an error: one line on stderr that
@@ -307,5 +317,153 @@ func TestProgramNamedHelp(t *testing.T) {
 				t.Errorf("tend %q: status %d, stdout %q; want 0, %q\nstderr:\n%s", tt.args, r.code, r.stdout, tt.want, r.stderr)
 			}
 		})
+	}
+}
+
+// TestErrorLineFormat: once --log-format json is known, tend's one error
+// line is a JSON object (level ERROR, msg, err, status); an error found
+// before the format is known (the flags do not parse, the format itself
+// is bad) stays the plain "tend: " line.
+func TestErrorLineFormat(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     []string
+		args    []string
+		want    int
+		json    bool
+		mention string
+	}{
+		{"json not found", nil, []string{"--log-format", "json", "no-such-command-tend"}, 127, true, "no-such-command-tend"},
+		{"json bad grace", nil, []string{"--log-format", "json", "--grace", "5x", "true"}, 125, true, `"5x"`},
+		{"json variable, bad grace", []string{"TEND_LOG_FORMAT=json"}, []string{"--grace", "5x", "true"}, 125, true, `"5x"`},
+		{"json no command", nil, []string{"--log-format=json"}, 125, true, "no command"},
+		{"json not found, remapped", []string{"TEND_REMAP_EXIT=127:1"}, []string{"--log-format", "json", "no-such-command-tend"}, 1, true, "no-such-command-tend"},
+		{"json unknown flag", nil, []string{"--log-format", "json", "--bogus", "true"}, 125, false, "bogus"},
+		{"json bad bool variable", []string{"TEND_QUIET=maybe"}, []string{"--log-format", "json", "true"}, 125, false, "maybe"},
+		{"bad format", nil, []string{"--log-format", "xml", "--grace", "5x", "true"}, 125, false, "xml"},
+		{"text bad grace", nil, []string{"--log-format", "text", "--grace", "5x", "true"}, 125, false, `"5x"`},
+		{"text not found", nil, []string{"-v", "no-such-command-tend"}, 127, false, "no-such-command-tend"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runTend(t, tt.env, tt.args...)
+			if r.code != tt.want {
+				t.Errorf("tend %q with %q: exit status %d; want %d\nstderr:\n%s", tt.args, tt.env, r.code, tt.want, r.stderr)
+			}
+			if !tt.json {
+				oneErrorLine(t, r, tt.mention)
+				return
+			}
+			var line map[string]any
+			if err := json.Unmarshal([]byte(r.stderr), &line); err != nil || strings.Count(r.stderr, "\n") != 1 {
+				t.Fatalf("stderr %q; want one JSON line: %v", r.stderr, err)
+			}
+			msg, _ := line["msg"].(string)
+			errText, _ := line["err"].(string)
+			if line["level"] != "ERROR" || msg == "" || !strings.Contains(errText, tt.mention) || line["status"] != float64(tt.want) {
+				t.Errorf("error line %s; want level ERROR, a msg, an err naming %q and status %d", r.stderr, tt.mention, tt.want)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q; want nothing", r.stdout)
+			}
+		})
+	}
+}
+
+// TestDroppedLineJSON: tend logs to a stderr pipe nobody reads while its
+// child leaves 600 orphans to reap (a debug line each); once the pipe is
+// read again, tend's last line says how many lines it dropped, and under
+// --log-format json that line is JSON like every other.
+func TestDroppedLineJSON(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errR.Close()
+	// One page: a few dozen lines fill it.
+	if _, err := unix.FcntlInt(errW.Fd(), unix.F_SETPIPE_SZ, 4096); err != nil {
+		t.Fatalf("F_SETPIPE_SZ: %v", err)
+	}
+	cmd := exec.CommandContext(ctx, os.Args[0], "--log-format", "json", "-v", "sh", "-c",
+		`i=0; while [ $i -lt 600 ]; do (true &); i=$((i+1)); done; echo flooded; read x`)
+	cmd.Env = tendEnv(nil)
+	cmd.Stderr = errW
+	cmd.WaitDelay = 5 * time.Second
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	errW.Close()
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "flooded\n" {
+		t.Fatalf("child's stdout %q, %v; want \"flooded\"", line, err)
+	}
+
+	// Read stderr from now on, and wait until a line logged now has come
+	// through: tend's queue is then empty. A forward logged while the
+	// queue is still full is dropped, so SIGWINCH (sh ignores it) goes
+	// again until its line comes.
+	lines := make(chan string, 1024)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(errR)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var all []string
+	for !slices.ContainsFunc(all, func(l string) bool { return strings.Contains(l, `"signal":"SIGWINCH"`) }) {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("stderr ended before a SIGWINCH line:\n%s", strings.Join(all, "\n"))
+			}
+			all = append(all, l)
+		case <-tick.C:
+			if err := cmd.Process.Signal(unix.SIGWINCH); err != nil {
+				t.Fatal(err)
+			}
+		case <-ctx.Done():
+			t.Fatalf("no SIGWINCH line on stderr:\n%s", strings.Join(all, "\n"))
+		}
+	}
+	if _, err := io.WriteString(stdin, "\n"); err != nil {
+		t.Fatal(err)
+	}
+	for l := range lines {
+		all = append(all, l)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("tend: %v\nstderr:\n%s", err, strings.Join(all, "\n"))
+	}
+	for _, l := range all {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(l), &obj); err != nil {
+			t.Errorf("stderr line %q is not a JSON object: %v", l, err)
+		}
+	}
+	var last map[string]any
+	_ = json.Unmarshal([]byte(all[len(all)-1]), &last)
+	if msg, _ := last["msg"].(string); last["level"] != "WARN" || !strings.Contains(msg, "log lines were dropped") {
+		t.Fatalf("last line %q; want the warning that lines were dropped", all[len(all)-1])
+	}
+	if n, ok := last["dropped"].(float64); !ok || n < 1 {
+		t.Errorf("last line %q: dropped = %v; want a count of at least 1", all[len(all)-1], last["dropped"])
 	}
 }

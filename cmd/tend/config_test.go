@@ -37,7 +37,8 @@ func parse(t *testing.T, env map[string]string, args ...string) (supervise.Confi
 		t.Setenv(k, v)
 	}
 	var status int
-	app := newApp(signals.Incoming{}, &status)
+	var format string
+	app := newApp(signals.Incoming{}, &status, &format)
 	var cfg supervise.Config
 	ran := false
 	app.Action = func(c *cli.Context) error {
