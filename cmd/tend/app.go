@@ -135,6 +135,9 @@ func newApp(in signals.Incoming, status *int, format *string) *cli.App {
 		ExitErrHandler: func(*cli.Context, error) {},
 		Action: func(c *cli.Context) error {
 			if checkRequested(c) {
+				if f := c.String(fLogFormat); f == "json" {
+					*format = f // the one line of an unhealthy check, too
+				}
 				st, err := check(c)
 				*status = st
 				return err

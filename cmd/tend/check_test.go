@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -133,5 +134,25 @@ func TestCheck(t *testing.T) {
 				t.Errorf("tend %q took %v; want the probe bounded by --check-timeout", tt.args, elapsed)
 			}
 		})
+	}
+}
+
+// TestCheckJSON: under --log-format json an unhealthy check's one line is
+// a JSON object too, with the error as text and status 1.
+func TestCheckJSON(t *testing.T) {
+	refused := freeAddr(t)
+	r := runTend(t, nil, "--log-format", "json", "--check", "tcp://"+refused)
+	if r.code != 1 {
+		t.Fatalf("exit status %d; want 1\nstderr:\n%s", r.code, r.stderr)
+	}
+	var line struct {
+		Level, Err string
+		Status     int
+	}
+	if err := json.Unmarshal([]byte(r.stderr), &line); err != nil || strings.Count(r.stderr, "\n") != 1 {
+		t.Fatalf("stderr %q; want one JSON object: %v", r.stderr, err)
+	}
+	if line.Level != "ERROR" || line.Status != 1 || !strings.Contains(line.Err, refused) {
+		t.Errorf("stderr %q; want level ERROR, status 1 and an err naming %s", r.stderr, refused)
 	}
 }
