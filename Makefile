@@ -7,7 +7,9 @@ LDFLAGS := -s -w -buildid= -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # binary and 0.4 ms of package initialisation (blackfriday) tend never uses.
 TAGS    := urfave_cli_no_docs,urfave_cli_no_suggest
 GOFLAGS_BUILD := -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)"
-STATICCHECK := go run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# golangci-lint is pinned in tools/go.mod, a module of its own, so the
+# binary keeps its two dependencies; .golangci.yml holds the rules.
+GOLANGCI := go tool -modfile=tools/go.mod golangci-lint
 
 .PHONY: help build demo test deps fmt-check tidy-check vet lint unit race test-386 integration e2e stress-short stress fuzz static-check repro-check bench bench-plot release clean
 
@@ -37,9 +39,8 @@ vet: ## go vet
 	go vet ./...
 	go vet -tags e2e,stress ./integration/...
 
-lint: ## staticcheck
-	$(STATICCHECK) ./...
-	$(STATICCHECK) -tags e2e,stress ./integration/...
+lint: ## golangci-lint (.golangci.yml: gofmt, vet, staticcheck, errcheck, and the design rules: wait4 only in reaper, signal.Notify only in signals, no net/http or os/exec in the binary)
+	$(GOLANGCI) run ./...
 
 unit: ## unit tests, any user
 	go test -count=1 -timeout 3m ./...

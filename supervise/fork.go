@@ -214,12 +214,12 @@ func forkExec(s *forkSpec) (int, error) {
 	_ = unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
 	runtime.UnlockOSThread()
 	syscall.ForkLock.Unlock()
-	unix.Close(fds[1])
+	_ = unix.Close(fds[1])
 	runtime.KeepAlive(s)
 	runtime.KeepAlive(argv)
 	runtime.KeepAlive(envp)
 	if errno != 0 {
-		unix.Close(fds[0])
+		_ = unix.Close(fds[0])
 		return 0, fmt.Errorf("fork: %w", errno)
 	}
 
@@ -227,7 +227,7 @@ func forkExec(s *forkSpec) (int, error) {
 	// which step failed and the errno.
 	var report [8]byte
 	n, err := readFull(fds[0], report[:])
-	unix.Close(fds[0])
+	_ = unix.Close(fds[0])
 	if err != nil {
 		return 0, fmt.Errorf("read the child's error pipe: %w", err)
 	}

@@ -124,7 +124,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 			return fail(Usagef("--status-addr: %v", err))
 		}
 		s.server = srv
-		defer srv.Close()
+		defer func() { _ = srv.Close() }()
 	}
 	// Before the child exists, so that the spare threads are there before
 	// anything the child does can fill a pids cgroup.
