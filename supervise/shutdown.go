@@ -86,24 +86,49 @@ func liveProcs() []int {
 		if err != nil || pid == self {
 			continue
 		}
-		if st, ok := readState(pid); ok && st != 'Z' && st != 'X' {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		if st, ok := parseStat(b); ok && st.leftover() {
 			out = append(out, pid)
 		}
 	}
 	return out
 }
 
-// readState reads the state letter from /proc/PID/stat.
-func readState(pid int) (byte, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, false
+// procStat holds the fields tend reads from /proc/PID/stat.
+type procStat struct {
+	pid   int
+	state byte   // R, S, D, T, Z…
+	ppid  int    // 0 when the parent is outside the namespace
+	flags uint64 // the kernel's PF_* flags of the task
+}
+
+// parseStat parses one /proc/PID/stat file. The command name may hold
+// spaces and parentheses, so the fields are read after the last ')'.
+func parseStat(b []byte) (procStat, bool) {
+	open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+	if open < 1 || end < open {
+		return procStat{}, false
 	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 || i+2 >= len(b) {
-		return 0, false
+	f := bytes.Fields(b[end+1:])
+	if len(f) < 7 || len(f[0]) != 1 {
+		return procStat{}, false
 	}
-	return b[i+2], true
+	pid, err1 := strconv.Atoi(string(bytes.TrimSpace(b[:open])))
+	ppid, err2 := strconv.Atoi(string(f[1]))
+	flags, err3 := strconv.ParseUint(string(f[6]), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return procStat{}, false
+	}
+	return procStat{pid: pid, state: f[0][0], ppid: ppid, flags: flags}, true
+}
+
+// leftover reports whether the process is one a shutdown must stop and
+// wait for.
+func (st procStat) leftover() bool {
+	return st.state != 'Z' && st.state != 'X'
 }
 
 // descendants lists the pids whose chain of parents leads to root, root
