@@ -72,8 +72,8 @@ func (r reach) strangers() bool {
 	return r.pid1 && r.ownProc && len(liveProcs()) > 0
 }
 
-// liveProcs lists the processes under /proc that are neither tend nor
-// zombies.
+// liveProcs lists the processes under /proc that are leftovers (see
+// procStat.leftover), tend excepted.
 func liveProcs() []int {
 	dir, err := os.ReadDir("/proc")
 	if err != nil {
@@ -125,10 +125,17 @@ func parseStat(b []byte) (procStat, bool) {
 	return procStat{pid: pid, state: f[0][0], ppid: ppid, flags: flags}, true
 }
 
+// pfKthread is the kernel's PF_KTHREAD task flag (include/linux/sched.h).
+const pfKthread = 0x00200000
+
 // leftover reports whether the process is one a shutdown must stop and
-// wait for.
+// wait for: not a zombie, and not a kernel thread. A PID 1 of a VM's or a
+// microVM's initial namespace sees the kernel's threads under /proc; they
+// ignore signals and never exit. The flag says it, not the parent: pid 2
+// is kthreadd only in the initial namespace, and in a container it is
+// usually the main child.
 func (st procStat) leftover() bool {
-	return st.state != 'Z' && st.state != 'X'
+	return st.state != 'Z' && st.state != 'X' && st.flags&pfKthread == 0
 }
 
 // descendants lists the pids whose chain of parents leads to root, root
