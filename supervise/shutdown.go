@@ -48,6 +48,13 @@ func (r reach) signalDescendants(sig unix.Signal, skip int) (int, error) {
 	default:
 		pids = descendants(os.Getpid())
 	}
+	return signalTree(os.Getpid(), pids, sig, skip)
+}
+
+// signalTree sends sig to each of pids, descendants of root when they were
+// listed, except the members of process group skip, and reports how many
+// it tried.
+func signalTree(root int, pids []int, sig unix.Signal, skip int) (int, error) {
 	n := 0
 	var first error
 	for _, pid := range pids {

@@ -238,3 +238,35 @@ func TestParseStat(t *testing.T) {
 		})
 	}
 }
+
+// TestSignalTreeStranger: a pid listed as a descendant may belong to a
+// stranger by the time it is signalled (the descendant exited and the
+// kernel gave its pid away). Here the list holds a process that is not a
+// descendant of the root at all: it must not be signalled, while the real
+// descendant is.
+func TestSignalTreeStranger(t *testing.T) {
+	sh, _, apart := family(t)
+	stranger := exec.Command("sleep", "60")
+	if err := stranger.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stranger.Process.Kill(); _ = stranger.Wait() })
+	n, err := signalTree(sh, []int{apart, stranger.Process.Pid}, unix.SIGTERM, 0)
+	if err != nil || n != 1 {
+		t.Errorf("signalTree(%d, [%d %d], SIGTERM) = %d, %v; want 1, <nil> (only %d descends from %d)", sh, apart, stranger.Process.Pid, n, err, apart, sh)
+	}
+	if !waitFor(t, 5*time.Second, func() bool { ppid, ok := readPPid(apart); return !ok || ppid != sh }) {
+		t.Errorf("descendant %d still alive after signalTree(SIGTERM)", apart)
+	}
+	if st, ok := readProcStat(stranger.Process.Pid); !ok || !st.leftover() {
+		t.Errorf("stranger %d was signalled by signalTree(%d, …): now %+v, %v", stranger.Process.Pid, sh, st, ok)
+	}
+}
+
+func readProcStat(pid int) (procStat, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, false
+	}
+	return parseStat(b)
+}
