@@ -3,6 +3,7 @@ package supervise
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strconv"
@@ -48,12 +49,18 @@ func (r reach) signalDescendants(sig unix.Signal, skip int) (int, error) {
 	default:
 		pids = descendants(os.Getpid())
 	}
-	return signalTree(os.Getpid(), pids, sig, skip)
+	// As PID 1 at the end, everyone in the namespace is fair game: no
+	// parent chain to check.
+	root := os.Getpid()
+	if r.pid1 {
+		root = 0
+	}
+	return signalTree(root, pids, sig, skip)
 }
 
 // signalTree sends sig to each of pids, descendants of root when they were
-// listed, except the members of process group skip, and reports how many
-// it tried.
+// listed (any process of the namespace when root is 0), except the members of process group skip, and reports how many
+// it signalled.
 func signalTree(root int, pids []int, sig unix.Signal, skip int) (int, error) {
 	n := 0
 	var first error
@@ -63,12 +70,72 @@ func signalTree(root int, pids []int, sig unix.Signal, skip int) (int, error) {
 				continue
 			}
 		}
-		n++
-		if err := signals.Send(pid, sig, false); err != nil && first == nil {
+		sent, err := signalDescendant(root, pid, sig)
+		if sent {
+			n++
+		}
+		if err != nil && first == nil {
 			first = err
 		}
 	}
 	return n, first
+}
+
+// maxDepth bounds the walk up a chain of parents.
+const maxDepth = 1 << 16
+
+// signalDescendant sends sig to pid if it still descends from root.
+//
+// The pid was read from /proc a moment ago; since then the process may
+// have exited, been reaped by its parent (a descendant: tend does not reap
+// during a walk), and its pid given to a stranger. So tend first takes a
+// pidfd, which names one process for good, then checks that this pid
+// still descends from root, then signals through the pidfd: if the pid
+// changed hands before the pidfd was taken, the check fails; if it changes
+// hands after, the pidfd names the process that is gone (ESRCH). Where
+// pidfd_open is missing (Linux before 5.3: ENOSYS; old seccomp profiles:
+// EPERM) or fails otherwise, tend checks and kills by pid, as before.
+func signalDescendant(root, pid int, sig unix.Signal) (bool, error) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ESRCH) {
+		return false, nil
+	}
+	if err != nil {
+		if !descendsFrom(pid, root) {
+			return false, nil
+		}
+		return true, signals.Send(pid, sig, false)
+	}
+	defer unix.Close(fd)
+	if !descendsFrom(pid, root) {
+		return false, nil
+	}
+	err = unix.PidfdSendSignal(fd, sig, nil, 0)
+	if err == nil || errors.Is(err, unix.ESRCH) {
+		return true, nil
+	}
+	return true, fmt.Errorf("pidfd_send_signal %d %s: %w", pid, signals.Name(sig), err)
+}
+
+// descendsFrom reports whether the chain of parents of pid, read from
+// /proc now, leads to root (always, for root 0). A parent of 0 ends the chain: the process
+// above is outside the namespace (docker exec, nsenter) or is the
+// namespace's top.
+func descendsFrom(pid, root int) bool {
+	if root == 0 {
+		return true
+	}
+	for range maxDepth {
+		ppid, ok := readPPid(pid)
+		if !ok || ppid == 0 {
+			return false
+		}
+		if ppid == root {
+			return true
+		}
+		pid = ppid
+	}
+	return false
 }
 
 // strangers reports whether a PID 1 with its own /proc shares its
