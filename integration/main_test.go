@@ -739,6 +739,12 @@ func descendants(pid int) []int {
 	return out
 }
 
+// stopped reports whether pid is stopped (by SIGSTOP, SIGTSTP…).
+func stopped(pid int) bool {
+	s, err := readStat(fmt.Sprintf("/proc/%d/stat", pid))
+	return err == nil && s.State == 'T'
+}
+
 // alive reports whether pid exists and is not a zombie.
 func alive(pid int) bool {
 	s, err := readStat(fmt.Sprintf("/proc/%d/stat", pid))

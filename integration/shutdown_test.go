@@ -198,3 +198,57 @@ func TestShutdownWholeNamespace(t *testing.T) {
 		})
 	}
 }
+
+// stoppedIn reports whether pid (a pid of tend's namespace) is stopped.
+func (p *tendProc) stoppedIn(pid int) bool {
+	if !p.pid1 {
+		return stopped(pid)
+	}
+	for _, st := range p.nsProcs() {
+		if st.Pid == pid {
+			return st.State == 'T'
+		}
+	}
+	return false
+}
+
+// TestStopContinues: a stopped process (SIGSTOP, Ctrl-Z) cannot act on the
+// signal that stops it until it is continued, so tend follows its stop
+// signal with SIGCONT, as systemd does: the stopped main child exits on
+// SIGTERM at once, not at the 30s grace, whether tend stops it on SIGTERM
+// or at the deadline; and so does a stopped leftover in its own session.
+func TestStopContinues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		args   []string
+		labels []string    // ready lines, in order; the last one stops
+		send   unix.Signal // to tend, once the child stopped (0: none)
+		status int
+	}{
+		{"SIGTERM", helperArgv("trap", "-exit-on", "TERM", "-status", "5", "-stop"), []string{""}, unix.SIGTERM, 5},
+		{"deadline", append([]string{"--deadline", "1s"}, helperArgv("trap", "-exit-on", "TERM", "-status", "5", "-stop")...), []string{""}, 0, 124},
+		{"leftover", helperArgv("trap", "-label", "main", "-spawn", "bg,setsid,exit-on-term,stop", "-exit-on", "USR1", "-status", "7"), []string{"bg", "main"}, unix.SIGUSR1, 7},
+	}
+	for _, tt := range tests {
+		for _, pid1 := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/pid1=%v", tt.name, pid1), func(t *testing.T) {
+				t.Parallel()
+				p := startEither(t, pid1, runOpts{}, append([]string{"--grace", "30s"}, tt.args...)...)
+				var pids []int
+				for _, l := range tt.labels {
+					pids = append(pids, p.expectReady(l))
+				}
+				if !pid1 {
+					killLater(t, pids...)
+				}
+				stopper := pids[0]
+				waitFor(t, 10*time.Second, fmt.Sprintf("pid %d to stop", stopper), func() bool { return p.stoppedIn(stopper) })
+				if tt.send != 0 {
+					p.signal(tt.send)
+				}
+				p.waitStatus(quickExit, tt.status)
+			})
+		}
+	}
+}
