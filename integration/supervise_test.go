@@ -364,7 +364,7 @@ func TestRestartStopsLeftovers(t *testing.T) {
 	p := startPID1(t, runOpts{}, append([]string{"--restart=on-failure", "--max-restarts=1", "--grace=300ms", "--backoff-min=10ms"},
 		helperArgv("sup-leftover", file)...)...)
 	gc := p.expectReady("gc")
-	p.expectLine(fmt.Sprintf("previous gc %d gone", gc))
+	p.expectLinesSkipping(shutdownNoise("gc"), fmt.Sprintf("previous gc %d gone", gc))
 	p.waitStatus(supTimeout, 1)
 	supWantLine(t, p, "tend: grace period over; killing what is left grace=300ms")
 	if n := supCount(p, "started "); n != 2 {

@@ -25,7 +25,8 @@ func newReach() reach {
 	return reach{pid1: os.Getpid() == 1, ownProc: err == nil && self == strconv.Itoa(os.Getpid())}
 }
 
-// signalDescendants sends sig to every descendant of tend still alive,
+// signalDescendants sends sig, then SIGCONT (see continues), to every
+// descendant of tend still alive,
 // except the members of process group skip (when not 0: they were signalled
 // already), and reports how many it tried (-1 when it signalled the whole
 // namespace at once).
@@ -43,7 +44,13 @@ func (r reach) signalDescendants(sig unix.Signal, skip int) (int, error) {
 	var pids []int
 	switch {
 	case r.pid1 && (!r.ownProc || sig == unix.SIGKILL):
-		return -1, signals.SendAll(sig)
+		err := signals.SendAll(sig)
+		if continues(sig) {
+			if cerr := signals.SendAll(unix.SIGCONT); err == nil {
+				err = cerr
+			}
+		}
+		return -1, err
 	case r.pid1:
 		pids = liveProcs()
 	default:
@@ -104,17 +111,33 @@ func signalDescendant(root, pid int, sig unix.Signal) (bool, error) {
 		if !descendsFrom(pid, root) {
 			return false, nil
 		}
-		return true, signals.Send(pid, sig, false)
+		err := signals.Send(pid, sig, false)
+		if err == nil && continues(sig) {
+			err = signals.Send(pid, unix.SIGCONT, false)
+		}
+		return true, err
 	}
 	defer unix.Close(fd)
 	if !descendsFrom(pid, root) {
 		return false, nil
 	}
 	err = unix.PidfdSendSignal(fd, sig, nil, 0)
+	if err == nil && continues(sig) {
+		err = unix.PidfdSendSignal(fd, unix.SIGCONT, nil, 0)
+	}
 	if err == nil || errors.Is(err, unix.ESRCH) {
 		return true, nil
 	}
 	return true, fmt.Errorf("pidfd_send_signal %d %s: %w", pid, signals.Name(sig), err)
+}
+
+// continues reports whether a stop signal must be followed by SIGCONT: a
+// stopped process (SIGSTOP, Ctrl-Z) keeps any other signal pending until
+// it is continued, and would sleep through the grace period to its
+// SIGKILL. systemd sends SIGCONT after the stop signal for the same
+// reason. SIGKILL needs none: it wakes a stopped process.
+func continues(sig unix.Signal) bool {
+	return sig != unix.SIGKILL && sig != unix.SIGCONT
 }
 
 // descendsFrom reports whether the chain of parents of pid, read from

@@ -485,6 +485,7 @@ func (s *supervisor) onSignal(sig unix.Signal) {
 	}
 	s.forward(to)
 	if stop {
+		s.forward(unix.SIGCONT) // a stopped child could not act on it
 		if s.state != stateStopping {
 			s.log.Info("stopping", "signal", signals.Name(sig), "grace", s.cfg.Grace)
 		}
@@ -510,8 +511,9 @@ func (s *supervisor) forward(sig unix.Signal) {
 	}
 }
 
-// stopMain stops the main child gracefully: SIGTERM (after --rewrite) to
-// the forwarding target, SIGKILL to everything at the grace.
+// stopMain stops the main child gracefully: SIGTERM (after --rewrite),
+// then SIGCONT, to the forwarding target, SIGKILL to everything at the
+// grace.
 func (s *supervisor) stopMain() {
 	sig := unix.Signal(unix.SIGTERM)
 	if to, ok := s.cfg.Rewrite.Apply(sig); ok {
@@ -519,6 +521,7 @@ func (s *supervisor) stopMain() {
 	}
 	if s.main != 0 {
 		s.forward(sig)
+		s.forward(unix.SIGCONT) // a stopped child could not act on it
 	}
 	s.state = stateStopping
 	s.armGrace()
