@@ -77,12 +77,12 @@ type supervisor struct {
 	grace    *time.Timer
 	poll     *time.Timer // looks again for strangers (see finished)
 	kill     *time.Timer // the next SIGKILL pass, once the grace is over
+	restartT *time.Timer
+	deadline *time.Timer
 
 	graceOver bool      // this run's stop is past its grace: leftovers get SIGKILL
 	killUntil time.Time // when tend stops killing and gives up on leftovers
 	gaveUp    bool      // leftovers outlived killBound: tend no longer waits for them
-	restartT *time.Timer
-	deadline *time.Timer
 
 	pending []unix.Signal
 	exits   []reaper.Exit
