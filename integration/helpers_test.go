@@ -273,7 +273,7 @@ func spawnTrap(spec string) (int, error) {
 	defer r.Close()
 	exe, err := os.Executable()
 	if err != nil {
-		return 0, err
+		exe = os.Args[0] // no /proc: helperArgv gave an absolute path
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
