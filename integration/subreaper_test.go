@@ -147,10 +147,13 @@ func TestSubreaperNoProc(t *testing.T) {
 	p.expectReady("main")
 	start := time.Now()
 	p.expectLinesSkipping(shutdownNoise("bg"), "bg SIGTERM")
-	p.waitStatus(grace+5*time.Second, 7)
+	// sid holds tend's stdout open: wait for tend's process, then end sid.
+	waitFor(t, grace+5*time.Second, "tend to exit", func() bool { return !alive(p.pid()) })
 	if took := time.Since(start); took > grace+2*time.Second {
 		t.Errorf("tend exited %v after its child; want at most the %v grace + 2s", took.Round(time.Millisecond), grace)
 	}
+	_ = unix.Kill(sid, unix.SIGKILL)
+	p.waitStatus(5*time.Second, 7)
 	if n := strings.Count(p.stderr.String(), blindLine); n != 1 {
 		t.Errorf("tend logged %q %d times; want once\nstderr:\n%s", blindLine, n, p.stderr)
 	}
