@@ -25,10 +25,21 @@ func newReach() reach {
 	return reach{pid1: os.Getpid() == 1, ownProc: err == nil && self == strconv.Itoa(os.Getpid())}
 }
 
+// blind reports whether tend cannot list its descendants: /proc is not
+// mounted, or is the /proc of another PID namespace (its pids are not
+// tend's: following them would signal strangers).
+func (r reach) blind() bool { return !r.ownProc }
+
+// stop says what one round of a stop signal is for.
+type stop struct {
+	main  int // the main child's pid while it runs (not reaped), else 0
+	group int // the process group of the run being stopped (its main child's pid), 0 if none
+	skip  int // a process group that got the stop signal already, 0 if none
+}
+
 // signalDescendants sends sig, then SIGCONT (see continues), to every
-// descendant of tend still alive,
-// except the members of process group skip (when not 0: they were signalled
-// already), and reports how many it tried (-1 when it signalled the whole
+// descendant of tend still alive, except the members of process group
+// st.skip, and reports how many it tried (-1 when it signalled the whole
 // namespace at once).
 //
 // As PID 1, "descendants" means the whole namespace: it also holds
@@ -39,8 +50,9 @@ func newReach() reach {
 // then cannot skip a group. As a subreaper, tend follows parent chains
 // under /proc: orphans were reparented to it, and a grandchild that called
 // setsid is still found, where a process-group kill would miss it
-// (dumb-init#191).
-func (r reach) signalDescendants(sig unix.Signal, skip int) (int, error) {
+// (dumb-init#191). A subreaper that cannot see its descendants (see blind)
+// signals what it knows: the run's process group and the main child.
+func (r reach) signalDescendants(sig unix.Signal, st stop) (int, error) {
 	var pids []int
 	switch {
 	case r.pid1 && (!r.ownProc || sig == unix.SIGKILL):
@@ -53,6 +65,8 @@ func (r reach) signalDescendants(sig unix.Signal, skip int) (int, error) {
 		return -1, err
 	case r.pid1:
 		pids = liveProcs()
+	case r.blind():
+		return signalRun(sig, st)
 	default:
 		pids = descendants(os.Getpid())
 	}
@@ -62,12 +76,49 @@ func (r reach) signalDescendants(sig unix.Signal, skip int) (int, error) {
 	if r.pid1 {
 		root = 0
 	}
-	return signalTree(root, pids, sig, skip)
+	return signalTree(root, pids, sig, st.skip)
 }
 
-// signalTree sends sig to each of pids, descendants of root when they were
-// listed (any process of the namespace when root is 0), except the members of process group skip, and reports how many
-// it signalled.
+// signalRun sends sig, then SIGCONT, to the run's process group (unless
+// it is st.skip) and to the main child if it left that group: all a tend
+// that cannot list its descendants can reach. The group may outlive its
+// leader, whom tend has reaped: its number is not given to another process
+// while the group has a member, and when it has none the kill finds no one
+// (ESRCH), unless a process that got that pid made itself a group leader
+// in the microseconds since the reap.
+func signalRun(sig unix.Signal, st stop) (int, error) {
+	n := 0
+	var first error
+	if st.group != 0 && st.group != st.skip {
+		err := unix.Kill(-st.group, sig)
+		if err == nil && continues(sig) {
+			err = unix.Kill(-st.group, unix.SIGCONT)
+		}
+		switch {
+		case err == nil:
+			n++
+		case !errors.Is(err, unix.ESRCH):
+			first = fmt.Errorf("kill -%d %s: %w", st.group, signals.Name(sig), err)
+		}
+	}
+	if st.main != 0 {
+		if pgid, err := unix.Getpgid(st.main); err == nil && pgid != st.group && pgid != st.skip {
+			n++
+			err := signals.Send(st.main, sig, false)
+			if err == nil && continues(sig) {
+				err = signals.Send(st.main, unix.SIGCONT, false)
+			}
+			if err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return n, first
+}
+
+// signalTree sends sig to each of pids, descendants of root when they
+// were listed (any process of the namespace when root is 0), except the
+// members of process group skip, and reports how many it signalled.
 func signalTree(root int, pids []int, sig unix.Signal, skip int) (int, error) {
 	n := 0
 	var first error

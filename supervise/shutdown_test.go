@@ -156,7 +156,7 @@ func TestChildren(t *testing.T) {
 // group that was signalled already.
 func TestSignalDescendantsSkip(t *testing.T) {
 	sh, same, apart := family(t)
-	n, err := reach{}.signalDescendants(unix.SIGTERM, sh)
+	n, err := reach{ownProc: true}.signalDescendants(unix.SIGTERM, stop{skip: sh})
 	if err != nil {
 		t.Fatalf("signalDescendants(SIGTERM, skip %d) = %d, %v", sh, n, err)
 	}

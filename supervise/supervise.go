@@ -73,6 +73,7 @@ type supervisor struct {
 
 	unhealthyRestart bool // the child is being stopped to be restarted
 	termedGroup      int  // process group that got SIGTERM from a stop, 0 if none
+	group            int  // process group of the current or last run (its main child's pid)
 
 	grace    *time.Timer
 	poll     *time.Timer // looks again for strangers (see finished)
@@ -195,6 +196,9 @@ func exitCodeOf(err error) int {
 func (s *supervisor) becomeReaper() {
 	if s.tree.pid1 {
 		return
+	}
+	if s.tree.blind() {
+		s.log.Warn("tend cannot see its descendants (no /proc, or the /proc of another PID namespace): a stop reaches only the child's process group")
 	}
 	if s.cfg.NoSubreaper {
 		s.log.Warn("not PID 1 and not a child subreaper (--no-subreaper): orphans of the command will not be reaped by tend")
@@ -334,7 +338,7 @@ func (s *supervisor) startMain() error {
 		return err
 	}
 	s.main, s.started, s.state, s.noChildren = pid, time.Now(), stateRunning, false
-	s.termedGroup = 0
+	s.termedGroup, s.group = 0, pid
 	s.graceOver, s.gaveUp = false, false
 	if s.restarts > 0 {
 		s.log.Info("started", "pid", pid, "command", s.cmd.name, "restarts", s.restarts)
@@ -553,7 +557,7 @@ func (s *supervisor) stopLeftovers() {
 		s.killAgain()
 		return
 	}
-	n, err := s.tree.signalDescendants(unix.SIGTERM, s.termedGroup)
+	n, err := s.tree.signalDescendants(unix.SIGTERM, stop{main: s.main, group: s.group, skip: s.termedGroup})
 	if err != nil {
 		s.log.Debug("signalling leftovers", "err", err)
 	}
@@ -590,7 +594,7 @@ const (
 // not in the list it walked, and nothing would kill it. tend stops when
 // nothing is left (onQuiet) or at killBound (onKillAgain).
 func (s *supervisor) killAgain() {
-	if _, err := s.tree.signalDescendants(unix.SIGKILL, 0); err != nil {
+	if _, err := s.tree.signalDescendants(unix.SIGKILL, stop{main: s.main, group: s.group}); err != nil {
 		s.log.Warn("could not kill leftovers", "err", err)
 	}
 	if s.kill != nil {
