@@ -35,6 +35,9 @@ type stop struct {
 	main  int // the main child's pid while it runs (not reaped), else 0
 	group int // the process group of the run being stopped (its main child's pid), 0 if none
 	skip  int // a process group that got the stop signal already, 0 if none
+	// final is tend's last stop, after which it exits; otherwise the
+	// cleanup before a restart.
+	final bool
 }
 
 // signalDescendants sends sig, then SIGCONT (see continues), to every
@@ -42,20 +45,25 @@ type stop struct {
 // st.skip, and reports how many it tried (-1 when it signalled the whole
 // namespace at once).
 //
-// As PID 1, "descendants" means the whole namespace: it also holds
-// processes that entered it (docker exec, nsenter), whose parent is outside.
-// With its own /proc, tend lists them there; a PID 1 whose /proc belongs to
+// As PID 1 at the final stop, "descendants" means the whole namespace: it
+// also holds processes that entered it (docker exec, nsenter), whose
+// parent is outside. Before a restart they are spared: the shell someone
+// opened to debug the container must survive the app's restart, so tend
+// stops only its own descendants (what the run left, and orphans
+// reparented to it). With its own /proc, tend lists them there; a PID 1 whose /proc belongs to
 // another namespace (the kernel shows the mounting namespace's pids) uses
 // kill(-1), which reaches every process of its namespace but itself, and
 // then cannot skip a group. As a subreaper, tend follows parent chains
 // under /proc: orphans were reparented to it, and a grandchild that called
 // setsid is still found, where a process-group kill would miss it
 // (dumb-init#191). A subreaper that cannot see its descendants (see blind)
-// signals what it knows: the run's process group and the main child.
+// signals what it knows: the run's process group and the main child; so
+// does a PID 1 with another namespace's /proc before a restart.
 func (r reach) signalDescendants(sig unix.Signal, st stop) (int, error) {
 	var pids []int
+	root := os.Getpid()
 	switch {
-	case r.pid1 && (!r.ownProc || sig == unix.SIGKILL):
+	case r.pid1 && st.final && (!r.ownProc || sig == unix.SIGKILL):
 		err := signals.SendAll(sig)
 		if continues(sig) {
 			if cerr := signals.SendAll(unix.SIGCONT); err == nil {
@@ -63,18 +71,13 @@ func (r reach) signalDescendants(sig unix.Signal, st stop) (int, error) {
 			}
 		}
 		return -1, err
-	case r.pid1:
-		pids = liveProcs()
+	case r.pid1 && st.final:
+		// Everyone in the namespace is fair game: no parent chain to check.
+		pids, root = liveProcs(), 0
 	case r.blind():
 		return signalRun(sig, st)
 	default:
-		pids = descendants(os.Getpid())
-	}
-	// As PID 1 at the end, everyone in the namespace is fair game: no
-	// parent chain to check.
-	root := os.Getpid()
-	if r.pid1 {
-		root = 0
+		pids = descendants(root)
 	}
 	return signalTree(root, pids, sig, st.skip)
 }

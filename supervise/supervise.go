@@ -194,11 +194,15 @@ func exitCodeOf(err error) int {
 // its namespace anyway) or --no-subreaper says not to. A failure is a
 // warning: tend still reaps its own children (tini#218).
 func (s *supervisor) becomeReaper() {
+	const blind = "tend cannot see its descendants (no /proc, or the /proc of another PID namespace): "
+	switch {
+	case s.tree.blind() && s.tree.pid1:
+		s.log.Warn(blind + "the cleanup before a restart reaches only the child's process group")
+	case s.tree.blind():
+		s.log.Warn(blind + "a stop reaches only the child's process group")
+	}
 	if s.tree.pid1 {
 		return
-	}
-	if s.tree.blind() {
-		s.log.Warn("tend cannot see its descendants (no /proc, or the /proc of another PID namespace): a stop reaches only the child's process group")
 	}
 	if s.cfg.NoSubreaper {
 		s.log.Warn("not PID 1 and not a child subreaper (--no-subreaper): orphans of the command will not be reaped by tend")
@@ -557,7 +561,7 @@ func (s *supervisor) stopLeftovers() {
 		s.killAgain()
 		return
 	}
-	n, err := s.tree.signalDescendants(unix.SIGTERM, stop{main: s.main, group: s.group, skip: s.termedGroup})
+	n, err := s.tree.signalDescendants(unix.SIGTERM, stop{main: s.main, group: s.group, skip: s.termedGroup, final: s.final})
 	if err != nil {
 		s.log.Debug("signalling leftovers", "err", err)
 	}
@@ -594,7 +598,7 @@ const (
 // not in the list it walked, and nothing would kill it. tend stops when
 // nothing is left (onQuiet) or at killBound (onKillAgain).
 func (s *supervisor) killAgain() {
-	if _, err := s.tree.signalDescendants(unix.SIGKILL, stop{main: s.main, group: s.group}); err != nil {
+	if _, err := s.tree.signalDescendants(unix.SIGKILL, stop{main: s.main, group: s.group, final: s.final}); err != nil {
 		s.log.Warn("could not kill leftovers", "err", err)
 	}
 	if s.kill != nil {
