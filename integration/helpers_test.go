@@ -132,7 +132,7 @@ func sigNum(s string) (unix.Signal, error) {
 //	-label L       prefix of every line
 //	-ignore SIGS   comma-separated signals set to SIG_IGN (never printed)
 //	-spawn SPEC    start a trap child, SPEC = LABEL[,setsid][,ignore-term]
-//	               [,exit-on-term]
+//	               [,exit-on-term][,stop]
 //	               (repeatable); it shares stdout, and is ready before we are
 //	-relay F:T     on signal F, send T to every spawned child
 //	-exit-on SIG   exit after printing SIG, with the status of -status
@@ -140,6 +140,7 @@ func sigNum(s string) (unix.Signal, error) {
 //	-exit N        exit N as soon as ready (children are left behind)
 //	-tty           before the ready line print "LABEL tty fg=F pgrp=G" from
 //	               tcgetpgrp(0) and getpgrp()
+//	-stop          once ready, stop with SIGSTOP (as Ctrl-Z would)
 func helperTrap(args []string) int {
 	fs := flag.NewFlagSet("trap", flag.ContinueOnError)
 	label := fs.String("label", "", "")
@@ -149,6 +150,7 @@ func helperTrap(args []string) int {
 	exitCode := fs.Int("exit", -1, "")
 	status := fs.Int("status", 0, "")
 	tty := fs.Bool("tty", false, "")
+	stop := fs.Bool("stop", false, "")
 	var spawns []string
 	fs.Func("spawn", "", func(s string) error { spawns = append(spawns, s); return nil })
 	if err := fs.Parse(args); err != nil {
@@ -218,6 +220,9 @@ func helperTrap(args []string) int {
 	if *exitCode >= 0 {
 		return *exitCode
 	}
+	if *stop {
+		_ = unix.Kill(os.Getpid(), unix.SIGSTOP)
+	}
 	for s := range c {
 		sig := s.(syscall.Signal)
 		if sig == unix.SIGURG || (sig == unix.SIGCHLD && len(children) > 0) {
@@ -239,8 +244,9 @@ func helperTrap(args []string) int {
 }
 
 // spawnTrap starts a trap helper child for spec
-// (LABEL[,setsid][,ignore-term][,exit-on-term])
-// with our stdout and stderr, waits until it is ready and returns its pid.
+// (LABEL[,setsid][,ignore-term][,exit-on-term][,stop])
+// with our stdout and stderr, waits until it is ready (with stop, until it
+// has stopped) and returns its pid.
 // Its exit is collected in the background.
 func spawnTrap(spec string) (int, error) {
 	fields := strings.Split(spec, ",")
@@ -254,6 +260,8 @@ func spawnTrap(spec string) (int, error) {
 			args = append(args, "-ignore", "TERM")
 		case "exit-on-term":
 			args = append(args, "-exit-on", "TERM")
+		case "stop":
+			args = append(args, "-stop")
 		default:
 			return 0, fmt.Errorf("unknown option %q", f)
 		}
@@ -265,7 +273,7 @@ func spawnTrap(spec string) (int, error) {
 	defer r.Close()
 	exe, err := os.Executable()
 	if err != nil {
-		return 0, err
+		exe = os.Args[0] // no /proc: helperArgv gave an absolute path
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
@@ -283,6 +291,9 @@ func spawnTrap(spec string) (int, error) {
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if line != "ready\n" {
 		return 0, fmt.Errorf("child not ready: %q, %v", line, err)
+	}
+	if slices.Contains(args, "-stop") && !poll(10*time.Second, func() bool { return stopped(cmd.Process.Pid) }) {
+		return 0, fmt.Errorf("child %d did not stop", cmd.Process.Pid)
 	}
 	return cmd.Process.Pid, nil
 }

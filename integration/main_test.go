@@ -48,6 +48,9 @@ const (
 	requireNSEnv = "TEND_TEST_REQUIRE_NS"
 	// binEnv names a prebuilt tend to test instead of building one.
 	binEnv = "TEND_TEST_BIN"
+	// noProcEnv set to 1 makes the role exec, started in a mount
+	// namespace of its own, unmount /proc before it execs tend.
+	noProcEnv = "TEND_TEST_NOPROC"
 )
 
 // harnessPrefix starts every line the harness roles print on failure, so a
@@ -179,7 +182,8 @@ func rolePID1(args []string) int {
 }
 
 // roleExec blocks and ignores the signals listed in sigBlockEnv and
-// sigIgnoreEnv, as a careless parent would, and execs args[0] with args
+// sigIgnoreEnv, as a careless parent would, unmounts /proc with
+// noProcEnv, and execs args[0] with args
 // (tend), with roleEnv set to "helper" for the workloads tend starts.
 func roleExec(args []string) int {
 	if len(args) == 0 {
@@ -217,9 +221,16 @@ func roleExec(args []string) int {
 		// thread's mask, sends the signals to itself and execs tend.
 		args = append([]string{"/usr/bin/perl", "-e", raiseScript, raise}, args...)
 	}
+	if os.Getenv(noProcEnv) == "1" {
+		if err := unix.Unmount("/proc", unix.MNT_DETACH); err != nil {
+			fmt.Fprintf(os.Stderr, harnessPrefix+"exec: unmount /proc: %v\n", err)
+			return 2
+		}
+	}
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, sigBlockEnv+"=") || strings.HasPrefix(kv, sigIgnoreEnv+"=") ||
-			strings.HasPrefix(kv, sigRaiseEnv+"=") || strings.HasPrefix(kv, roleEnv+"=")
+			strings.HasPrefix(kv, sigRaiseEnv+"=") || strings.HasPrefix(kv, roleEnv+"=") ||
+			strings.HasPrefix(kv, noProcEnv+"=")
 	})
 	env = append(env, roleEnv+"=helper")
 	err = syscall.Exec(args[0], args, env)
@@ -320,6 +331,9 @@ type runOpts struct {
 	SigBlock, SigIgnore, SigRaise []unix.Signal
 	// Dir is tend's working directory; empty means the test's.
 	Dir string
+	// NoProc runs tend (startTend only) in a mount namespace of its own
+	// with no /proc.
+	NoProc bool
 }
 
 // tendProc is one running tend started by startPID1 or startTend. Its
@@ -385,14 +399,21 @@ func startTend(t testing.TB, opts runOpts, args ...string) *tendProc {
 	t.Helper()
 	argv := append([]string{tendBin}, args...)
 	env := append(tendEnv(opts.Env), roleEnv+"=helper")
-	if len(opts.SigBlock) > 0 || len(opts.SigIgnore) > 0 || len(opts.SigRaise) > 0 {
+	attr := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if len(opts.SigBlock) > 0 || len(opts.SigIgnore) > 0 || len(opts.SigRaise) > 0 || opts.NoProc {
 		argv = append([]string{testBin}, argv...)
 		env = append(env, roleEnv+"=exec",
 			sigBlockEnv+"="+formatSigList(opts.SigBlock),
 			sigIgnoreEnv+"="+formatSigList(opts.SigIgnore),
 			sigRaiseEnv+"="+formatSigList(opts.SigRaise))
 	}
-	p := start(t, false, argv, env, &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}, opts)
+	if opts.NoProc {
+		// Go makes every mount of the new namespace private, so the
+		// unmount does not reach the host.
+		attr.Unshareflags = syscall.CLONE_NEWNS
+		env = append(env, noProcEnv+"=1")
+	}
+	p := start(t, false, argv, env, attr, opts)
 	if argv[0] != tendBin {
 		p.waitExec()
 	}
@@ -767,6 +788,12 @@ func descendants(pid int) []int {
 		}
 	}
 	return out
+}
+
+// stopped reports whether pid is stopped (by SIGSTOP, SIGTSTP…).
+func stopped(pid int) bool {
+	s, err := readStat(fmt.Sprintf("/proc/%d/stat", pid))
+	return err == nil && s.State == 'T'
 }
 
 // alive reports whether pid exists and is not a zombie.

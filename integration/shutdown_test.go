@@ -9,9 +9,15 @@ package integration
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -41,6 +47,48 @@ func killLater(t *testing.T, pids ...int) {
 			}
 		}
 	})
+}
+
+// markEnv marks every process of one test run (tend's environment is
+// inherited by all its descendants), so that leftovers can be found in the
+// host's /proc whoever their parent is now.
+const markEnv = "TEND_TEST_STRESS_MARK"
+
+// newMark returns a fresh markEnv value and registers a cleanup that
+// SIGKILLs, by pid, every process still carrying it.
+func newMark(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	mark := hex.EncodeToString(b)
+	t.Cleanup(func() {
+		for _, pid := range marked(mark) {
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+	})
+	return mark
+}
+
+// marked lists the host pids of the live (not zombie) processes whose
+// environment holds markEnv=mark.
+func marked(mark string) []int {
+	want := []byte(markEnv + "=" + mark + "\x00")
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil || !strings.Contains("\x00"+string(env), "\x00"+string(want)) {
+			continue
+		}
+		if alive(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // TestGraceKillsChild: a child that ignores SIGTERM is SIGKILLed at the
@@ -115,7 +163,7 @@ func TestLeftoversKilledAtGrace(t *testing.T) {
 			sent := time.Now()
 			p.signal(unix.SIGUSR1) // forwarded to main and bg (its group), not sid
 			p.expectLines("main SIGUSR1", "bg SIGUSR1")
-			p.expectLinesSkipping(shutdownNoise("bg"), "bg SIGTERM")
+			p.expectLinesSkipping(append(shutdownNoise("bg"), shutdownNoise("sid")...), "bg SIGTERM")
 			p.waitStatus(quickExit, 7)
 			if d := time.Since(sent); d < 500*time.Millisecond {
 				t.Errorf("tend exited %v after the main child was told to exit, before the 500ms grace", d)
@@ -194,6 +242,107 @@ func TestShutdownWholeNamespace(t *testing.T) {
 			ws := exitErr.Sys().(syscall.WaitStatus)
 			if !(ws.Signaled() && ws.Signal() == syscall.SIGTERM) && ws.ExitStatus() != 128+int(unix.SIGTERM) {
 				t.Errorf("the process that joined the namespace ended with %v; want SIGTERM from the shutdown\ntend's stderr:\n%s", exitErr, p.stderr)
+			}
+		})
+	}
+}
+
+// stoppedIn reports whether pid (a pid of tend's namespace) is stopped.
+func (p *tendProc) stoppedIn(pid int) bool {
+	if !p.pid1 {
+		return stopped(pid)
+	}
+	for _, st := range p.nsProcs() {
+		if st.Pid == pid {
+			return st.State == 'T'
+		}
+	}
+	return false
+}
+
+// TestStopContinues: a stopped process (SIGSTOP, Ctrl-Z) cannot act on the
+// signal that stops it until it is continued, so tend follows its stop
+// signal with SIGCONT, as systemd does: the stopped main child exits on
+// SIGTERM at once, not at the 30s grace, whether tend stops it on SIGTERM
+// or at the deadline; and so does a stopped leftover in its own session.
+func TestStopContinues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		args   []string
+		labels []string    // ready lines, in order; the last one stops
+		send   unix.Signal // to tend, once the child stopped (0: none)
+		status int
+	}{
+		{"SIGTERM", helperArgv("trap", "-exit-on", "TERM", "-status", "5", "-stop"), []string{""}, unix.SIGTERM, 5},
+		{"deadline", append([]string{"--deadline", "1s"}, helperArgv("trap", "-exit-on", "TERM", "-status", "5", "-stop")...), []string{""}, 0, 124},
+		{"leftover", helperArgv("trap", "-label", "main", "-spawn", "bg,setsid,exit-on-term,stop", "-exit-on", "USR1", "-status", "7"), []string{"bg", "main"}, unix.SIGUSR1, 7},
+	}
+	for _, tt := range tests {
+		for _, pid1 := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/pid1=%v", tt.name, pid1), func(t *testing.T) {
+				t.Parallel()
+				p := startEither(t, pid1, runOpts{}, append([]string{"--grace", "30s"}, tt.args...)...)
+				var pids []int
+				for _, l := range tt.labels {
+					pids = append(pids, p.expectReady(l))
+				}
+				if !pid1 {
+					killLater(t, pids...)
+				}
+				stopper := pids[0]
+				waitFor(t, 10*time.Second, fmt.Sprintf("pid %d to stop", stopper), func() bool { return p.stoppedIn(stopper) })
+				if tt.send != 0 {
+					p.signal(tt.send)
+				}
+				p.waitStatus(quickExit, tt.status)
+			})
+		}
+	}
+}
+
+// forkStormScript is the main child of TestForkDuringKill: it exits 3 on
+// SIGTERM and leaves behind, in a session of its own, a tree in which every
+// process ignores SIGTERM (the shutdown's SIGTERM changes nothing):
+//
+//	L ─┬─ A ─── 200 sleeps
+//	   ├─ S (sleep, writing to a pipe)
+//	   └─ B ─── F (reading the pipe)
+//
+// A walk of the tree lists, level by level, L, A, S, B, the sleeps, F. When
+// the SIGKILL pass kills S, F reads the end of the pipe and forks children
+// as fast as it can until its own SIGKILL comes, after the 200 sleeps':
+// children that were not there when the tree was walked.
+const forkStormScript = `trap 'exit 3' TERM
+setsid /bin/sh -c "$1" &
+while :; do sleep 0.01; done`
+
+const forkStormTree = `trap '' TERM
+/bin/sh -c 'i=0; while [ $i -lt 200 ]; do sleep 1000 & i=$((i+1)); done; echo "pads ready"; wait' &
+sleep 1000 | /bin/sh -c '( echo "forker ready"; read x; while :; do ( exec sleep 1000 ) & done ); wait' &
+wait`
+
+// TestForkDuringKill: a leftover forking during the shutdown's SIGKILL
+// pass leaves survivors of that pass (see forkStormScript); tend kills again until nothing is
+// left, and is gone within --grace plus a small bound of the shutdown's
+// start, with no process of the run alive.
+func TestForkDuringKill(t *testing.T) {
+	t.Parallel()
+	const grace = 300 * time.Millisecond
+	for _, pid1 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pid1=%v", pid1), func(t *testing.T) {
+			t.Parallel()
+			mark := newMark(t)
+			p := startEither(t, pid1, runOpts{Env: []string{markEnv + "=" + mark}}, "--grace", grace.String(), "/bin/sh", "-c", forkStormScript, "sh", forkStormTree)
+			p.expectLines("pads ready", "forker ready")
+			start := time.Now()
+			p.signal(unix.SIGTERM)
+			p.waitStatus(grace+5*time.Second, 3)
+			if took := time.Since(start); took > grace+2*time.Second {
+				t.Errorf("tend exited %v after SIGTERM; want at most the %v grace + 2s", took.Round(time.Millisecond), grace)
+			}
+			if left := marked(mark); len(left) > 0 {
+				t.Errorf("%d processes of the run still alive after tend exited (pids %v)\nstderr:\n%s", len(left), left[:min(len(left), 10)], p.stderr)
 			}
 		})
 	}

@@ -9,15 +9,11 @@ package integration
 
 import (
 	"bufio"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,48 +23,6 @@ import (
 )
 
 func init() { registerHelper("stress-stubborn", helperStubborn) }
-
-// markEnv marks every process of one test run (tend's environment is
-// inherited by all its descendants), so that leftovers can be found in the
-// host's /proc whoever their parent is now.
-const markEnv = "TEND_TEST_STRESS_MARK"
-
-// newMark returns a fresh markEnv value and registers a cleanup that
-// SIGKILLs, by pid, every process still carrying it.
-func newMark(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	mark := hex.EncodeToString(b)
-	t.Cleanup(func() {
-		for _, pid := range marked(mark) {
-			_ = unix.Kill(pid, unix.SIGKILL)
-		}
-	})
-	return mark
-}
-
-// marked lists the host pids of the live (not zombie) processes whose
-// environment holds markEnv=mark.
-func marked(mark string) []int {
-	want := []byte(markEnv + "=" + mark + "\x00")
-	ents, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !strings.Contains("\x00"+string(env), "\x00"+string(want)) {
-			continue
-		}
-		if alive(pid) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
 
 // helperStubborn: [-label L] [-mode ignore|stop] [-spawn MODE[,setsid]]...
 // [-exit N]: a child that will not stop. ignore: every catchable signal but

@@ -127,3 +127,34 @@ func TestSubreaperOrphans(t *testing.T) {
 	p.signal(unix.SIGTERM)
 	p.waitStatus(exitTimeout, 128+int(unix.SIGTERM))
 }
+
+// blindLine is what tend logs, once, when it cannot see its descendants.
+const blindLine = "cannot see its descendants"
+
+// TestSubreaperNoProc: a subreaper with no /proc cannot find its
+// descendants. It says so once, still stops what it can reach (the main
+// child's process group: bg gets SIGTERM), and exits with the main child's
+// status when --grace runs out (plus a small bound), although a leftover
+// in a session of its own, which it cannot see, ignores SIGTERM.
+func TestSubreaperNoProc(t *testing.T) {
+	t.Parallel()
+	const grace = 500 * time.Millisecond
+	p := startTend(t, runOpts{NoProc: true}, append([]string{"--grace", grace.String()},
+		helperArgv("trap", "-label", "main", "-spawn", "bg,exit-on-term", "-spawn", "sid,setsid,ignore-term", "-exit", "7")...)...)
+	bg := p.expectReady("bg")
+	sid := p.expectReady("sid")
+	killLater(t, bg, sid)
+	p.expectReady("main")
+	start := time.Now()
+	p.expectLinesSkipping(shutdownNoise("bg"), "bg SIGTERM")
+	// sid holds tend's stdout open: wait for tend's process, then end sid.
+	waitFor(t, grace+5*time.Second, "tend to exit", func() bool { return !alive(p.pid()) })
+	if took := time.Since(start); took > grace+2*time.Second {
+		t.Errorf("tend exited %v after its child; want at most the %v grace + 2s", took.Round(time.Millisecond), grace)
+	}
+	_ = unix.Kill(sid, unix.SIGKILL)
+	p.waitStatus(5*time.Second, 7)
+	if n := strings.Count(p.stderr.String(), blindLine); n != 1 {
+		t.Errorf("tend logged %q %d times; want once\nstderr:\n%s", blindLine, n, p.stderr)
+	}
+}

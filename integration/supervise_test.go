@@ -12,6 +12,7 @@ package integration
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -381,7 +382,7 @@ func TestRestartStopsLeftovers(t *testing.T) {
 	p := startPID1(t, runOpts{}, append([]string{"--restart=on-failure", "--max-restarts=1", "--grace=300ms", "--backoff-min=10ms"},
 		helperArgv("sup-leftover", file)...)...)
 	gc := p.expectReady("gc")
-	p.expectLine(fmt.Sprintf("previous gc %d gone", gc))
+	p.expectLinesSkipping(shutdownNoise("gc"), fmt.Sprintf("previous gc %d gone", gc))
 	p.waitStatus(supTimeout, 1)
 	supWantLine(t, p, "tend: grace period over; killing what is left grace=300ms")
 	if n := supCount(p, "started "); n != 2 {
@@ -795,4 +796,56 @@ func TestStatusEndpointNoProbe(t *testing.T) {
 	}
 	p.signal(unix.SIGTERM)
 	p.waitStatus(supTimeout, 143)
+}
+
+// TestRestartSparesStrangers: as PID 1, the cleanup before a restart stops
+// only what the last run left (its process group and tend's descendants),
+// not a process that joined the namespace from outside, like the shell of
+// a `docker exec` someone opened to debug: after the restart the stranger
+// has received no signal from tend (its next signal is the test's USR1).
+// Only the final shutdown stops the whole namespace (see
+// TestShutdownWholeNamespace).
+func TestRestartSparesStrangers(t *testing.T) {
+	t.Parallel()
+	nsenter, err := exec.LookPath("nsenter")
+	if err != nil {
+		t.Skip("no nsenter (util-linux)")
+	}
+	p := startPID1(t, runOpts{}, append([]string{"--restart=always", "--backoff-min=10ms", "--grace=30s"},
+		helperArgv("trap", "-label", "main", "-spawn", "bg,exit-on-term", "-exit-on", "USR1")...)...)
+	p.expectReady("bg")
+	p.expectReady("main")
+
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	out := newOutput()
+	joined := exec.CommandContext(ctx, nsenter, append(p.nsenterArgs(), "--", testBin, "trap", "-label", "x")...)
+	joined.Env = append(os.Environ(), roleEnv+"=helper")
+	joined.Stdout = out
+	if err := joined.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.kill(); _ = joined.Wait() }) // the namespace's end ends it
+	if line, err := out.nextLine(lineTimeout); err != nil || !strings.HasPrefix(line, "x ready ") {
+		t.Fatalf("the process that joined the namespace printed %q, %v; want its ready line", line, err)
+	}
+	var stranger int // its pid here: nsenter's child
+	waitFor(t, 10*time.Second, "nsenter's child", func() bool {
+		d := descendants(joined.Process.Pid)
+		if len(d) > 0 {
+			stranger = d[0]
+		}
+		return stranger != 0
+	})
+
+	p.signal(unix.SIGUSR1) // main exits 0; bg is left and stopped; restart
+	p.expectLinesSkipping(shutdownNoise("bg"), "main SIGUSR1", "bg SIGUSR1", "bg SIGTERM")
+	p.expectReady("bg")
+	p.expectReady("main")
+	if err := unix.Kill(stranger, unix.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := out.nextLine(lineTimeout); err != nil || line != "x SIGUSR1" {
+		t.Errorf("after the restart the process that joined the namespace printed %q, %v; want \"x SIGUSR1\" (no signal from tend)\nstderr:\n%s", line, err, p.stderr)
+	}
 }

@@ -156,7 +156,7 @@ func TestChildren(t *testing.T) {
 // group that was signalled already.
 func TestSignalDescendantsSkip(t *testing.T) {
 	sh, same, apart := family(t)
-	n, err := reach{}.signalDescendants(unix.SIGTERM, sh)
+	n, err := reach{ownProc: true}.signalDescendants(unix.SIGTERM, stop{skip: sh})
 	if err != nil {
 		t.Fatalf("signalDescendants(SIGTERM, skip %d) = %d, %v", sh, n, err)
 	}
@@ -178,4 +178,95 @@ func TestSignalDescendantsSkip(t *testing.T) {
 	if ppid, ok := readPPid(same); !ok || ppid != sh {
 		t.Errorf("pid %d (in skipped group %d) was signalled: parent now %d, %v", same, sh, ppid, ok)
 	}
+}
+
+// TestLeftover checks which processes a shutdown waits for, from their
+// /proc/PID/stat lines. As PID 1 of a VM's initial namespace, tend sees
+// the kernel's threads (kthreadd and its children), which have PF_KTHREAD
+// in their flags (field 9). They never exit, so counting them would make
+// the shutdown wait forever.
+func TestLeftover(t *testing.T) {
+	tests := []struct {
+		name string
+		stat string
+		want bool
+	}{
+		{"sleeping process", "1234 (sleep) S 1 1234 1234 0 -1 4194304 111 0 0 0 0 0 0 0 20 0 1 0 58462 3133440 381", true},
+		{"stopped process", "1234 (sleep) T 1 1234 1234 0 -1 4194304 111 0 0 0 0 0 0 0 20 0 1 0 58462 3133440 381", true},
+		{"odd name", "77 (a) b (c) R 1 77 77 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0", true},
+		{"zombie", "1234 (sh) Z 1 1234 1234 0 -1 4227084 0 0 0 0 0 0 0 0 20 0 1 0 58462 0 0", false},
+		{"dead", "1234 (sh) X 1 1234 1234 0 -1 4227084 0 0 0 0 0 0 0 0 20 0 1 0 58462 0 0", false},
+		{"kthreadd", "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 14 0 0", false},
+		{"kworker", "10 (kworker/0:0H-events_highpri) I 2 0 0 0 -1 69238880 0 0 0 0 0 0 0 0 0 -20 1 0 14 0 0", false},
+		{"kernel thread by flag alone", "500 (kthread) S 7 0 0 0 -1 2097152 0 0 0 0 0 0 0 0 20 0 1 0 14 0 0", false},
+		// In a container pid 2 is usually the main child: its children
+		// are leftovers like any other.
+		{"child of pid 2 without the flag", "501 (sh) S 2 2 2 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 14 0 0", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, ok := parseStat([]byte(tt.stat))
+			if !ok {
+				t.Fatalf("parseStat(%q) = _, false; want a parse", tt.stat)
+			}
+			if got := st.leftover(); got != tt.want {
+				t.Errorf("parseStat(%q).leftover() = %v; want %v (parsed %+v)", tt.stat, got, tt.want, st)
+			}
+		})
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	tests := []struct {
+		name string
+		stat string
+		want procStat
+		ok   bool
+	}{
+		{"plain", "9337 (cat) R 9324 9324 4157 0 -1 4194304 111 0", procStat{pid: 9337, state: 'R', ppid: 9324, flags: 4194304}, true},
+		{"parentheses in the name", "77 (a) b (c) S 5 77 77 0 -1 64 0", procStat{pid: 77, state: 'S', ppid: 5, flags: 64}, true},
+		{"too short", "77 (x) S 5 77", procStat{}, false},
+		{"no name", "77 S 5 77 77 0 -1 64 0", procStat{}, false},
+		{"empty", "", procStat{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseStat([]byte(tt.stat))
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("parseStat(%q) = %+v, %v; want %+v, %v", tt.stat, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+// TestSignalTreeStranger: a pid listed as a descendant may belong to a
+// stranger by the time it is signalled (the descendant exited and the
+// kernel gave its pid away). Here the list holds a process that is not a
+// descendant of the root at all: it must not be signalled, while the real
+// descendant is.
+func TestSignalTreeStranger(t *testing.T) {
+	sh, _, apart := family(t)
+	stranger := exec.Command("sleep", "60")
+	if err := stranger.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stranger.Process.Kill(); _ = stranger.Wait() })
+	n, err := signalTree(sh, []int{apart, stranger.Process.Pid}, unix.SIGTERM, 0)
+	if err != nil || n != 1 {
+		t.Errorf("signalTree(%d, [%d %d], SIGTERM) = %d, %v; want 1, <nil> (only %d descends from %d)", sh, apart, stranger.Process.Pid, n, err, apart, sh)
+	}
+	if !waitFor(t, 5*time.Second, func() bool { ppid, ok := readPPid(apart); return !ok || ppid != sh }) {
+		t.Errorf("descendant %d still alive after signalTree(SIGTERM)", apart)
+	}
+	if st, ok := readProcStat(stranger.Process.Pid); !ok || !st.leftover() {
+		t.Errorf("stranger %d was signalled by signalTree(%d, …): now %+v, %v", stranger.Process.Pid, sh, st, ok)
+	}
+}
+
+func readProcStat(pid int) (procStat, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, false
+	}
+	return parseStat(b)
 }

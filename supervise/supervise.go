@@ -73,11 +73,17 @@ type supervisor struct {
 
 	unhealthyRestart bool // the child is being stopped to be restarted
 	termedGroup      int  // process group that got SIGTERM from a stop, 0 if none
+	group            int  // process group of the current or last run (its main child's pid)
 
 	grace    *time.Timer
 	poll     *time.Timer // looks again for strangers (see finished)
+	kill     *time.Timer // the next SIGKILL pass, once the grace is over
 	restartT *time.Timer
 	deadline *time.Timer
+
+	graceOver bool      // this run's stop is past its grace: leftovers get SIGKILL
+	killUntil time.Time // when tend stops killing and gives up on leftovers
+	gaveUp    bool      // leftovers outlived killBound: tend no longer waits for them
 
 	pending []unix.Signal
 	exits   []reaper.Exit
@@ -188,6 +194,13 @@ func exitCodeOf(err error) int {
 // its namespace anyway) or --no-subreaper says not to. A failure is a
 // warning: tend still reaps its own children (tini#218).
 func (s *supervisor) becomeReaper() {
+	const blind = "tend cannot see its descendants (no /proc, or the /proc of another PID namespace): "
+	switch {
+	case s.tree.blind() && s.tree.pid1:
+		s.log.Warn(blind + "the cleanup before a restart reaches only the child's process group")
+	case s.tree.blind():
+		s.log.Warn(blind + "a stop reaches only the child's process group")
+	}
 	if s.tree.pid1 {
 		return
 	}
@@ -246,6 +259,9 @@ func (s *supervisor) loop(ctx context.Context) int {
 		case <-timerC(s.grace):
 			s.grace = nil
 			s.onGrace()
+		case <-timerC(s.kill):
+			s.kill = nil
+			s.onKillAgain()
 		case <-timerC(s.restartT):
 			s.restartT = nil
 			s.onRestartDue()
@@ -280,6 +296,9 @@ func (s *supervisor) loop(ctx context.Context) int {
 // A PID 1 also waits, polling, for processes that joined its namespace
 // from outside and so are nobody's children here (see reach.strangers).
 func (s *supervisor) finished() bool {
+	if s.final && s.gaveUp {
+		return true
+	}
 	if !s.final || s.main != 0 || !s.noChildren {
 		return false
 	}
@@ -304,7 +323,7 @@ func timerC(t *time.Timer) <-chan time.Time {
 }
 
 func (s *supervisor) stopTimers() {
-	for _, t := range []*time.Timer{s.grace, s.poll, s.restartT, s.deadline, s.probe.next, s.probe.timeout} {
+	for _, t := range []*time.Timer{s.grace, s.poll, s.kill, s.restartT, s.deadline, s.probe.next, s.probe.timeout} {
 		if t != nil {
 			t.Stop()
 		}
@@ -323,7 +342,8 @@ func (s *supervisor) startMain() error {
 		return err
 	}
 	s.main, s.started, s.state, s.noChildren = pid, time.Now(), stateRunning, false
-	s.termedGroup = 0
+	s.termedGroup, s.group = 0, pid
+	s.graceOver, s.gaveUp = false, false
 	if s.restarts > 0 {
 		s.log.Info("started", "pid", pid, "command", s.cmd.name, "restarts", s.restarts)
 	} else {
@@ -421,6 +441,10 @@ func (s *supervisor) onQuiet() {
 		s.grace.Stop()
 		s.grace = nil
 	}
+	if s.kill != nil && !(s.final && s.tree.strangers()) {
+		s.kill.Stop()
+		s.kill = nil
+	}
 	if s.state == stateBackoff && s.restartDue {
 		s.restart()
 	}
@@ -433,7 +457,7 @@ func (s *supervisor) onRestartDue() {
 		return
 	}
 	s.restartDue = true
-	if s.noChildren {
+	if s.noChildren || s.gaveUp {
 		s.restart()
 	}
 }
@@ -487,6 +511,7 @@ func (s *supervisor) onSignal(sig unix.Signal) {
 	}
 	s.forward(to)
 	if stop {
+		s.forward(unix.SIGCONT) // a stopped child could not act on it
 		if s.state != stateStopping {
 			s.log.Info("stopping", "signal", signals.Name(sig), "grace", s.cfg.Grace)
 		}
@@ -512,8 +537,9 @@ func (s *supervisor) forward(sig unix.Signal) {
 	}
 }
 
-// stopMain stops the main child gracefully: SIGTERM (after --rewrite) to
-// the forwarding target, SIGKILL to everything at the grace.
+// stopMain stops the main child gracefully: SIGTERM (after --rewrite),
+// then SIGCONT, to the forwarding target, SIGKILL to everything at the
+// grace.
 func (s *supervisor) stopMain() {
 	sig := unix.Signal(unix.SIGTERM)
 	if to, ok := s.cfg.Rewrite.Apply(sig); ok {
@@ -521,6 +547,7 @@ func (s *supervisor) stopMain() {
 	}
 	if s.main != 0 {
 		s.forward(sig)
+		s.forward(unix.SIGCONT) // a stopped child could not act on it
 	}
 	s.state = stateStopping
 	s.armGrace()
@@ -532,7 +559,11 @@ func (s *supervisor) stopMain() {
 // Members of a process group that already got SIGTERM from the shutdown
 // are skipped: a second SIGTERM would run their handlers again.
 func (s *supervisor) stopLeftovers() {
-	n, err := s.tree.signalDescendants(unix.SIGTERM, s.termedGroup)
+	if s.graceOver { // no second grace: SIGKILL now
+		s.killAgain()
+		return
+	}
+	n, err := s.tree.signalDescendants(unix.SIGTERM, stop{main: s.main, group: s.group, skip: s.termedGroup, final: s.final})
 	if err != nil {
 		s.log.Debug("signalling leftovers", "err", err)
 	}
@@ -552,8 +583,54 @@ func (s *supervisor) armGrace() {
 
 func (s *supervisor) onGrace() {
 	s.log.Info("grace period over; killing what is left", "grace", s.cfg.Grace)
-	if _, err := s.tree.signalDescendants(unix.SIGKILL, 0); err != nil {
+	s.graceOver = true
+	s.killUntil = time.Now().Add(killBound)
+	s.killAgain()
+}
+
+// killRetry is how soon tend walks its descendants again after a SIGKILL
+// pass, and killBound how long after the grace it keeps doing so.
+const (
+	killRetry = 20 * time.Millisecond
+	killBound = time.Second
+)
+
+// killAgain makes one SIGKILL pass and schedules the next. One pass is
+// not enough for a subreaper: a process forked while tend walks /proc is
+// not in the list it walked, and nothing would kill it. tend stops when
+// nothing is left (onQuiet) or at killBound (onKillAgain).
+func (s *supervisor) killAgain() {
+	if _, err := s.tree.signalDescendants(unix.SIGKILL, stop{main: s.main, group: s.group, final: s.final}); err != nil {
 		s.log.Warn("could not kill leftovers", "err", err)
+	}
+	if s.kill != nil {
+		s.kill.Stop()
+	}
+	s.kill = time.NewTimer(killRetry)
+}
+
+// onKillAgain runs killRetry after a SIGKILL pass that left something
+// alive: tend kills again, or, past killBound, gives up waiting, so that
+// a process it cannot kill or cannot see (no /proc) never keeps it from
+// exiting or restarting.
+func (s *supervisor) onKillAgain() {
+	if s.noChildren && !(s.final && s.tree.strangers()) {
+		return
+	}
+	if time.Now().Before(s.killUntil) {
+		s.killAgain()
+		return
+	}
+	s.log.Warn("leftovers outlived SIGKILL; no longer waiting for them", "after", s.cfg.Grace+killBound)
+	s.gaveUp = true
+	if s.main != 0 { // unkillable (or a zombie its threads hold): count it as killed
+		s.main = 0
+		s.stopProbing()
+		s.afterRun(128+int(unix.SIGKILL), time.Since(s.started))
+		s.publish()
+	}
+	if s.state == stateBackoff && s.restartDue {
+		s.restart()
 	}
 }
 
