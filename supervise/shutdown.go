@@ -171,7 +171,7 @@ func signalDescendant(root, pid int, sig unix.Signal) (bool, error) {
 		}
 		return true, err
 	}
-	defer unix.Close(fd)
+	defer func() { _ = unix.Close(fd) }()
 	if !descendsFrom(pid, root) {
 		return false, nil
 	}
