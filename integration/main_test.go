@@ -334,6 +334,11 @@ type runOpts struct {
 	// NoProc runs tend (startTend only) in a mount namespace of its own
 	// with no /proc.
 	NoProc bool
+	// ForeignProc runs tend (startTend only) as pid 2 of a new PID
+	// namespace whose PID 1 is the test binary in role parent, with the
+	// host's /proc: a /proc whose pids are not tend's. Pids tend's
+	// children print are then not the test's.
+	ForeignProc bool
 }
 
 // tendProc is one running tend started by startPID1 or startTend. Its
@@ -412,6 +417,11 @@ func startTend(t testing.TB, opts runOpts, args ...string) *tendProc {
 		// unmount does not reach the host.
 		attr.Unshareflags = syscall.CLONE_NEWNS
 		env = append(env, noProcEnv+"=1")
+	}
+	if opts.ForeignProc {
+		argv = append([]string{testBin}, argv...)
+		env = append(env, roleEnv+"=parent")
+		attr.Cloneflags = syscall.CLONE_NEWPID
 	}
 	p := start(t, false, argv, env, attr, opts)
 	if argv[0] != tendBin {

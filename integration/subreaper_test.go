@@ -131,30 +131,57 @@ func TestSubreaperOrphans(t *testing.T) {
 // blindLine is what tend logs, once, when it cannot see its descendants.
 const blindLine = "cannot see its descendants"
 
-// TestSubreaperNoProc: a subreaper with no /proc cannot find its
-// descendants. It says so once, still stops what it can reach (the main
-// child's process group: bg gets SIGTERM), and exits with the main child's
-// status when --grace runs out (plus a small bound), although a leftover
-// in a session of its own, which it cannot see, ignores SIGTERM.
+// TestSubreaperNoProc: a subreaper with no /proc, or with the /proc of
+// another PID namespace, cannot find its descendants. It says so once,
+// still stops what it can reach (the main child's process group: bg gets
+// SIGTERM), and exits with the main child's status when --grace runs out
+// (plus a small bound), although a leftover in a session of its own, which
+// it cannot see, ignores SIGTERM.
 func TestSubreaperNoProc(t *testing.T) {
 	t.Parallel()
 	const grace = 500 * time.Millisecond
-	p := startTend(t, runOpts{NoProc: true}, append([]string{"--grace", grace.String()},
-		helperArgv("trap", "-label", "main", "-spawn", "bg,exit-on-term", "-spawn", "sid,setsid,ignore-term", "-exit", "7")...)...)
-	bg := p.expectReady("bg")
-	sid := p.expectReady("sid")
-	killLater(t, bg, sid)
-	p.expectReady("main")
-	start := time.Now()
-	p.expectLinesSkipping(shutdownNoise("bg"), "bg SIGTERM")
-	// sid holds tend's stdout open: wait for tend's process, then end sid.
-	waitFor(t, grace+5*time.Second, "tend to exit", func() bool { return !alive(p.pid()) })
-	if took := time.Since(start); took > grace+2*time.Second {
-		t.Errorf("tend exited %v after its child; want at most the %v grace + 2s", took.Round(time.Millisecond), grace)
+	tests := []struct {
+		name string
+		opts runOpts
+	}{
+		{"no /proc", runOpts{NoProc: true}},
+		{"another namespace's /proc", runOpts{ForeignProc: true}},
 	}
-	_ = unix.Kill(sid, unix.SIGKILL)
-	p.waitStatus(5*time.Second, 7)
-	if n := strings.Count(p.stderr.String(), blindLine); n != 1 {
-		t.Errorf("tend logged %q %d times; want once\nstderr:\n%s", blindLine, n, p.stderr)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := startTend(t, tt.opts, append([]string{"--grace", grace.String()},
+				helperArgv("trap", "-label", "main", "-spawn", "bg,exit-on-term", "-spawn", "sid,setsid,ignore-term", "-exit", "7")...)...)
+			if tt.opts.ForeignProc {
+				if line, err := p.nextLine(); err != nil || !strings.HasPrefix(line, "parent child=") {
+					t.Fatalf("role parent printed %q, %v; want its child's pid\nstderr:\n%s", line, err, p.stderr)
+				}
+			}
+			bg := p.expectReady("bg")
+			sid := p.expectReady("sid")
+			if !tt.opts.ForeignProc { // otherwise pids of the new namespace, which dies with its PID 1
+				killLater(t, bg, sid)
+			}
+			p.expectReady("main")
+			start := time.Now()
+			p.expectLinesSkipping(shutdownNoise("bg"), "bg SIGTERM")
+			if tt.opts.ForeignProc {
+				// The namespace, sid included, ends when tend and its parent do.
+				p.waitStatus(grace+5*time.Second, 7)
+			} else {
+				// sid holds tend's stdout open: wait for tend's process, then end sid.
+				waitFor(t, grace+5*time.Second, "tend to exit", func() bool { return !alive(p.pid()) })
+			}
+			if took := time.Since(start); took > grace+2*time.Second {
+				t.Errorf("tend exited %v after its child; want at most the %v grace + 2s", took.Round(time.Millisecond), grace)
+			}
+			if !tt.opts.ForeignProc {
+				_ = unix.Kill(sid, unix.SIGKILL)
+				p.waitStatus(5*time.Second, 7)
+			}
+			if n := strings.Count(p.stderr.String(), blindLine); n != 1 {
+				t.Errorf("tend logged %q %d times; want once\nstderr:\n%s", blindLine, n, p.stderr)
+			}
+		})
 	}
 }
