@@ -135,8 +135,11 @@ func newApp(in signals.Incoming, status *int, format *string) *cli.App {
 		ExitErrHandler: func(*cli.Context, error) {},
 		Action: func(c *cli.Context) error {
 			if checkRequested(c) {
-				if f := c.String(fLogFormat); f == "json" {
-					*format = f // the one line of an unhealthy check, too
+				// Only a --log-format on the check's own command line:
+				// like every TEND_* variable, the image's TEND_LOG_FORMAT
+				// is meant for the tend that runs the app.
+				if f, _ := optionValue(os.Args, fLogFormat); f == "json" {
+					*format = f
 				}
 				st, err := check(c)
 				*status = st

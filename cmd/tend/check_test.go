@@ -156,3 +156,14 @@ func TestCheckJSON(t *testing.T) {
 		t.Errorf("stderr %q; want level ERROR, status 1 and an err naming %s", r.stderr, refused)
 	}
 }
+
+// TestCheckIgnoresImageFormat: the image's TEND_LOG_FORMAT is for the tend
+// that runs the app; a HEALTHCHECK's --check still prints its plain line.
+func TestCheckIgnoresImageFormat(t *testing.T) {
+	refused := freeAddr(t)
+	r := runTend(t, []string{"TEND_LOG_FORMAT=json"}, "--check", "tcp://"+refused)
+	if r.code != 1 {
+		t.Fatalf("exit status %d; want 1\nstderr:\n%s", r.code, r.stderr)
+	}
+	oneErrorLine(t, r, refused)
+}
