@@ -11,7 +11,7 @@ GOFLAGS_BUILD := -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)"
 # binary keeps its two dependencies; .golangci.yml holds the rules.
 GOLANGCI := go tool -modfile=tools/go.mod golangci-lint
 
-.PHONY: help build demo test deps fmt-check tidy-check vet lint unit race test-386 integration e2e stress-short stress fuzz static-check repro-check bench bench-plot release clean
+.PHONY: help build demo test deps fmt-check tidy-check vet lint unit race test-386 integration e2e stress-short stress fuzz static-check repro-check bench bench-plot release image clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -83,6 +83,14 @@ bench-plot: ## draw bench/results as an SVG chart
 
 release: ## static binaries for every architecture in dist/, with SHA256SUMS
 	./scripts/release.sh
+
+IMAGE  ?= localhost/tend
+PODMAN ?= podman
+image: build ## the tend image from bin/tend with podman (FROM scratch, only /tend, ENTRYPOINT ["/tend"]), tagged $(IMAGE):$(VERSION) and :latest; no registry
+	printf 'FROM scratch\nCOPY tend /tend\nENTRYPOINT ["/tend"]\n' > bin/Containerfile
+	$(PODMAN) build --timestamp 0 --label org.opencontainers.image.version=$(VERSION) \
+		-f bin/Containerfile -t $(IMAGE):$(VERSION) -t $(IMAGE):latest bin
+	rm -f bin/Containerfile
 
 clean: ## remove build outputs
 	rm -rf bin dist

@@ -23,6 +23,7 @@ import (
 const usageText = `tend [OPTIONS] [--] COMMAND [ARG...]
 tend [OPTIONS] --pause
 tend --check URL [--check-timeout DURATION]
+tend --copy-to DIR
 tend --version
 
 tend stops reading its options at the first word that is not one:
@@ -134,6 +135,9 @@ func newApp(in signals.Incoming, status *int, format *string) *cli.App {
 		// would print it and call os.Exit inside Run.
 		ExitErrHandler: func(*cli.Context, error) {},
 		Action: func(c *cli.Context) error {
+			if copyToRequested(c) {
+				return copyTo(c)
+			}
 			if checkRequested(c) {
 				// Only a --log-format on the check's own command line:
 				// like every TEND_* variable, the image's TEND_LOG_FORMAT

@@ -33,10 +33,12 @@ const (
 	fStatusAddr   = "status-addr"
 	fCheck        = "check"
 	fCheckTimeout = "check-timeout"
+	fCopyTo       = "copy-to"
 	categoryCore  = "Core"
 	categorySuper = "Supervision"
 	categoryLog   = "Logging"
 	categoryCheck = "Check (probe once and exit, for HEALTHCHECK)"
+	categoryCopy  = "Install (copy tend and exit, for a Kubernetes initContainer)"
 )
 
 // str declares a string option with its TEND_* variable.
@@ -97,6 +99,7 @@ func flags() []cli.Flag {
 		str(fStatusAddr, "", "serve GET /healthz and /readyz on `ADDR` (e.g. 127.0.0.1:8081)", categorySuper),
 		str(fCheck, "", "probe `URL` once and exit 0 if healthy, 1 if not; start no command: http://HOST[:PORT][/PATH] (2xx and 3xx are healthy) or tcp://HOST:PORT", categoryCheck),
 		str(fCheckTimeout, "1s", "`DURATION` the --check probe may take", categoryCheck),
+		str(fCopyTo, "", "copy tend's executable to `DIR`/tend (mode 0755) and exit 0; start no command", categoryCopy),
 		str(fLogFormat, "text", "log format on stderr: `text` or json", categoryLog),
 		boolean(fVerbose, "also log every reap, forward, probe and terminal hand-off", categoryLog, "v"),
 		boolean(fQuiet, "log only errors", categoryLog),

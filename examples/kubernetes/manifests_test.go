@@ -334,6 +334,105 @@ func checkStatusProbes(c corev1.Container, addr string) []string {
 	return problems
 }
 
+// copyDir returns the DIR of an initContainer that runs tend --copy-to DIR.
+func copyDir(c corev1.Container) (string, bool) {
+	cfg, ok := tendOf(c)
+	if !ok || c.RestartPolicy != nil {
+		return "", false
+	}
+	dir, ok := cfg["copy-to"]
+	return dir, ok && dir != ""
+}
+
+// isSidecar reports whether an initContainer is a native sidecar.
+func isSidecar(c corev1.Container) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+}
+
+// checkInjection checks the containers that run a tend injected by an
+// initContainer (any tend but /tend, the image's own): their tend must sit
+// in an emptyDir that an initContainer filled with tend --copy-to, and a
+// native sidecar under tend gets the same grace rule as the containers.
+func checkInjection(spec corev1.PodSpec) []string {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	emptyDirs := map[string]bool{}
+	for _, v := range spec.Volumes {
+		if v.EmptyDir != nil {
+			emptyDirs[v.Name] = true
+		}
+	}
+	mountedAt := func(c corev1.Container, dir string) string {
+		for _, m := range c.VolumeMounts {
+			if path.Clean(m.MountPath) == path.Clean(dir) && emptyDirs[m.Name] {
+				return m.Name
+			}
+		}
+		return ""
+	}
+	filledBy := map[string]int{} // emptyDir -> index of the initContainer that copies tend into it
+	for i, c := range spec.InitContainers {
+		dir, ok := copyDir(c)
+		if !ok {
+			continue
+		}
+		if c.Command[0] != "/tend" {
+			add("initContainer %s: runs %s; want the tend image's /tend", c.Name, c.Command[0])
+		}
+		if c.Args != nil || slices.Contains(c.Command, "--") {
+			add("initContainer %s: tend --copy-to runs no command", c.Name)
+		}
+		if v := mountedAt(c, dir); v == "" {
+			add("initContainer %s: --copy-to %s is not an emptyDir mount", c.Name, dir)
+		} else if _, seen := filledBy[v]; !seen {
+			filledBy[v] = i
+		}
+	}
+	tgps := int64(corev1.DefaultTerminationGracePeriodSeconds)
+	if spec.TerminationGracePeriodSeconds != nil {
+		tgps = *spec.TerminationGracePeriodSeconds
+	}
+	type user struct {
+		what string // "container" or "sidecar"
+		c    corev1.Container
+		at   int // init index; len(InitContainers) for the containers
+	}
+	var users []user
+	for i, c := range spec.InitContainers {
+		if cfg, ok := tendOf(c); ok && isSidecar(c) {
+			users = append(users, user{"sidecar", c, i})
+			// checkPod checks the containers' grace; a sidecar is stopped
+			// within the same terminationGracePeriodSeconds.
+			if grace, err := cfg.duration("grace", tendDefaultGrace); err != nil {
+				add("sidecar %s: %v", c.Name, err)
+			} else if time.Duration(tgps)*time.Second < grace+5*time.Second {
+				add("sidecar %s: terminationGracePeriodSeconds %d is not at least 5s above tend's grace %v", c.Name, tgps, grace)
+			}
+		}
+	}
+	for _, c := range spec.Containers {
+		users = append(users, user{"container", c, len(spec.InitContainers)})
+	}
+	for _, u := range users {
+		c := u.c
+		if _, ok := tendOf(c); !ok || c.Command[0] == "/tend" {
+			continue
+		}
+		dir := path.Dir(c.Command[0])
+		v := mountedAt(c, dir)
+		if v == "" {
+			add("%s %s: runs %s, but %s is not an emptyDir mount", u.what, c.Name, c.Command[0], dir)
+			continue
+		}
+		// Each initContainer starts after the ones before it, so only
+		// those see the copy.
+		if i, ok := filledBy[v]; !ok || i >= u.at {
+			add("%s %s: runs %s, but no initContainer before it puts tend in volume %s (tend --copy-to %s)", u.what, c.Name, c.Command[0], v, dir)
+		}
+	}
+	return problems
+}
+
 // checkDeployment checks a Deployment, its pod template included.
 func checkDeployment(d *appsv1.Deployment) []string {
 	var problems []string
@@ -356,6 +455,7 @@ func checkDeployment(d *appsv1.Deployment) []string {
 	if !probed {
 		problems = append(problems, "no container under tend with --status-addr and liveness and readiness probes")
 	}
+	problems = append(problems, checkInjection(d.Spec.Template.Spec)...)
 	return append(problems, checkPod("Deployment", d.Spec.Template.Spec)...)
 }
 
@@ -366,7 +466,7 @@ const jobSlack = 60 * time.Second
 // checkJob checks that a Job's limits back up tend's: tend's deadline and
 // restarts act first, and the Job fails fast on statuses a retry cannot fix.
 func checkJob(j *batchv1.Job) []string {
-	problems := checkPod("Job", j.Spec.Template.Spec)
+	problems := append(checkPod("Job", j.Spec.Template.Spec), checkInjection(j.Spec.Template.Spec)...)
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	spec := j.Spec.Template.Spec
 	if spec.RestartPolicy != corev1.RestartPolicyNever {
@@ -460,7 +560,7 @@ func check(m manifest) []string {
 
 func TestKubernetesManifests(t *testing.T) {
 	manifests := loadManifests(t)
-	var deployments, jobs, sharedPID int
+	var deployments, jobs, sharedPID, injected, sidecars int
 	for _, m := range manifests {
 		for _, p := range check(m) {
 			t.Errorf("%s: %s", m.where, p)
@@ -471,6 +571,14 @@ func TestKubernetesManifests(t *testing.T) {
 			if s := o.Spec.Template.Spec.ShareProcessNamespace; s != nil && *s {
 				sharedPID++
 			}
+			for _, c := range o.Spec.Template.Spec.InitContainers {
+				if _, ok := copyDir(c); ok {
+					injected++
+				}
+				if _, ok := tendOf(c); ok && isSidecar(c) {
+					sidecars++
+				}
+			}
 		case *batchv1.Job:
 			jobs++
 		}
@@ -478,6 +586,9 @@ func TestKubernetesManifests(t *testing.T) {
 	if deployments == 0 || jobs == 0 || sharedPID == 0 {
 		t.Errorf("want at least one Deployment, one Job and one shareProcessNamespace workload; have %d, %d, %d",
 			deployments, jobs, sharedPID)
+	}
+	if injected == 0 || sidecars == 0 {
+		t.Errorf("want at least one tend --copy-to initContainer and one native sidecar under tend; have %d, %d", injected, sidecars)
 	}
 }
 
@@ -639,5 +750,43 @@ func TestKubernetesImageProblem(t *testing.T) {
 		if got := imageProblem(tt.image); (got == "") != tt.ok {
 			t.Errorf("imageProblem(%q) = %q; want pinned=%v", tt.image, got, tt.ok)
 		}
+	}
+}
+
+// TestKubernetesInjectionRules: each injection rule catches a manifest that
+// breaks it.
+func TestKubernetesInjectionRules(t *testing.T) {
+	var inj *appsv1.Deployment
+	for _, m := range loadManifests(t) {
+		if d, ok := m.obj.(*appsv1.Deployment); ok && strings.HasPrefix(m.where, "native-sidecar.yaml") {
+			inj = d
+		}
+	}
+	if inj == nil {
+		t.Fatal("no Deployment in native-sidecar.yaml")
+	}
+	tests := []struct {
+		name   string
+		mutate func(s *corev1.PodSpec)
+		want   string
+	}{
+		{"no copy", func(s *corev1.PodSpec) { s.InitContainers = s.InitContainers[1:] }, "no initContainer before it puts tend"},
+		{"copy elsewhere", func(s *corev1.PodSpec) { s.InitContainers[0].Command = []string{"/tend", "--copy-to", "/opt"} }, "not an emptyDir mount"},
+		{"copy with a command", func(s *corev1.PodSpec) { s.InitContainers[0].Args = []string{"true"} }, "runs no command"},
+		{"app without the volume", func(s *corev1.PodSpec) { s.Containers[0].VolumeMounts = s.Containers[0].VolumeMounts[1:] }, "is not an emptyDir mount"},
+		{"copy after the sidecar", func(s *corev1.PodSpec) {
+			s.InitContainers[0], s.InitContainers[1] = s.InitContainers[1], s.InitContainers[0]
+		}, "sidecar log-shipper"},
+		{"sidecar grace", func(s *corev1.PodSpec) { s.InitContainers[1].Command = []string{"/tend-bin/tend", "--grace=40s", "--"} }, "sidecar log-shipper: terminationGracePeriodSeconds"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := inj.DeepCopy()
+			tt.mutate(&d.Spec.Template.Spec)
+			got := checkDeployment(d)
+			if !slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, tt.want) }) {
+				t.Errorf("checkDeployment after %q = %q; want a problem containing %q", tt.name, got, tt.want)
+			}
+		})
 	}
 }
