@@ -36,7 +36,8 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	if s.startTime.IsZero() {
 		b = append(b, '0')
 	} else {
-		b = appendFloat(b, float64(s.startTime.UnixNano())/1e9)
+		// Seconds and fraction apart: UnixNano()/1e9 rounds 0.25 s to 0.2499998.
+		b = appendFloat(b, float64(s.startTime.Unix())+float64(s.startTime.Nanosecond())/1e9)
 	}
 	b = append(b, '\n')
 
