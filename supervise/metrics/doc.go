@@ -12,11 +12,11 @@
 //
 // The metrics, in the order [Metrics.WriteTo] writes them:
 //
-//	tend_build_info{version,commit,goversion}  gauge      always 1; labels from [New] and [runtime.Version]
+//	tend_build_info{version,commit,goversion}  gauge      always 1; labels from New and runtime.Version
 //	tend_child_up                              gauge      1 while the main child runs, else 0
 //	tend_child_start_time_seconds              gauge      unix time of the last start, 0 before the first
 //	tend_child_starts_total                    counter    main child starts, the first one included
-//	tend_restarts_total                        counter    restarts (starts after the first)
+//	tend_restarts_total                        counter    restarts the loop decided on (Restarted)
 //	tend_child_exits_total{status}             counter    main child exits by status "0".."255" (128+N on signal N)
 //	tend_zombies_reaped_total                  counter    processes reaped: the main child, orphans, probes
 //	tend_signals_forwarded_total{signal}       counter    signals forwarded to the child, by name ("SIGTERM")

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"errors"
+	"io"
 	"math"
 	"runtime"
 	"strconv"
@@ -352,5 +353,32 @@ func TestWriteToError(t *testing.T) {
 	n, err := m.WriteTo(failWriter{})
 	if !errors.Is(err, errWrite) || n <= 0 {
 		t.Errorf("WriteTo(failing writer) = %d, %v; want a short count, %v", n, err, errWrite)
+	}
+}
+
+// BenchmarkRecord measures what the loop pays per reap, forwarded signal
+// and probe result.
+func BenchmarkRecord(b *testing.B) {
+	m := New("v", "c")
+	for b.Loop() {
+		m.Reaped(1)
+		m.Forwarded("SIGTERM")
+		m.Probe(KindHTTP, true, 3*time.Millisecond)
+	}
+}
+
+// BenchmarkWriteTo measures one scrape with every family populated.
+func BenchmarkWriteTo(b *testing.B) {
+	m := New("v", "c")
+	m.ChildStarted(time.Now())
+	m.ChildExited(0)
+	m.Forwarded("SIGTERM")
+	for _, k := range []string{KindCmd, KindHTTP, KindTCP} {
+		m.Probe(k, true, time.Millisecond)
+	}
+	for b.Loop() {
+		if _, err := m.WriteTo(io.Discard); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 // ([ContentType]) and returns the bytes written and w's error. The status
 // server calls it for each `GET /metrics`; it copies the counts under the
 // lock, so it holds the loop up only for that copy, and writes the output
-// with one call to w.Write.
+// with one call to w.Write. m must not be nil.
 func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	m.mu.Lock()
 	s := m.s
@@ -98,9 +98,9 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 			continue
 		}
 		var cum uint64
-		for i, le := range buckets {
+		for i := range buckets {
 			cum += h.counts[i]
-			b = appendBucket(b, kind, appendFloat(nil, le.Seconds()), cum)
+			b = appendBucket(b, kind, les[i], cum)
 		}
 		cum += h.counts[len(buckets)]
 		b = appendBucket(b, kind, []byte("+Inf"), cum)
@@ -119,6 +119,14 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	n, err := w.Write(b)
 	return int64(n), err
 }
+
+// les are the le label values of buckets, formatted once.
+var les = func() (s [len(buckets)][]byte) {
+	for i, le := range buckets {
+		s[i] = appendFloat(nil, le.Seconds())
+	}
+	return s
+}()
 
 // count returns the number of durations h holds.
 func (h *histogram) count() uint64 {
