@@ -11,7 +11,7 @@ GOFLAGS_BUILD := -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)"
 # binary keeps its two dependencies; .golangci.yml holds the rules.
 GOLANGCI := go tool -modfile=tools/go.mod golangci-lint
 
-.PHONY: help build demo test deps fmt-check tidy-check vet lint unit race test-386 integration e2e stress-short stress fuzz static-check repro-check bench bench-plot release image clean
+.PHONY: help build demo test deps fmt-check tidy-check vet lint unit race test-386 metrics-check integration e2e stress-short stress fuzz static-check repro-check bench bench-plot release image clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ build: ## bin/tend (or OUT=path; GOARCH from the environment): static, stripped,
 demo: build ## run tend as PID 1 in a new PID namespace on a workload that makes orphans and gets SIGTERM
 	./scripts/demo.sh bin/tend
 
-test: deps fmt-check tidy-check vet lint race test-386 integration e2e stress-short static-check repro-check ## the whole gate (CI runs this)
+test: deps fmt-check tidy-check vet lint race test-386 metrics-check integration e2e stress-short static-check repro-check ## the whole gate (CI runs this)
 	@echo "make test: all checks passed"
 
 deps: ## install what the tests need on a fresh Debian machine (runc, podman, busybox-static)
@@ -62,6 +62,9 @@ stress: build ## the full stress and fault suite
 
 fuzz: ## every fuzz target for a bounded time; the corpus kept in each package's testdata/fuzz runs in every go test
 	./scripts/fuzz.sh $${FUZZTIME:-15s}
+
+metrics-check: ## the /metrics output parsed by Prometheus's own parser (metricstest, a module of its own)
+	cd metricstest && go vet ./... && go test -count=1 ./...
 
 test-386: ## the unit tests as a 32-bit program (ids, signal masks and raw system calls differ there); on amd64 hosts only
 	@if [ "$$(go env GOHOSTARCH)" = amd64 ]; then CGO_ENABLED=0 GOARCH=386 go test -count=1 ./signals/ ./supervise/ ./reaper/ ./cmd/...; \
