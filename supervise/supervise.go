@@ -16,6 +16,9 @@ import (
 
 	"github.com/tend-init/tend/reaper"
 	"github.com/tend-init/tend/signals"
+	"github.com/tend-init/tend/supervise/spawn"
+	"github.com/tend-init/tend/supervise/status"
+	"github.com/tend-init/tend/supervise/tree"
 )
 
 // state is where the main child's life stands.
@@ -55,8 +58,8 @@ type supervisor struct {
 	cfg  Config
 	log  *slog.Logger
 	in   signals.Incoming
-	tree reach // how tend finds its descendants
-	cmd  *command
+	tree tree.Reach // how tend finds its descendants
+	cmd  *spawn.Command
 
 	state    state
 	main     int       // pid of the main child, 0 when there is none
@@ -90,15 +93,15 @@ type supervisor struct {
 
 	probe     prober
 	probeDone chan probeResult
-	status    atomic.Pointer[Status]
-	server    *StatusServer
+	status    atomic.Pointer[status.Snapshot]
+	server    *status.Server
 }
 
 // Run supervises cfg's command (or pauses) until it is over and every
 // descendant is reaped, and returns the status tend should exit with.
 //
 // An error means nothing is running: a *UsageError (status 125) or a
-// *StartError for the first start (126, 127 or 125). Once the child runs,
+// *spawn.StartError for the first start (126, 127 or 125). Once the child runs,
 // Run never fails: errors are logged and the loop goes on (catatonit).
 //
 // The loop's goroutine is not locked to a thread: when a signal arrives,
@@ -116,16 +119,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	fail := func(err error) (int, error) {
 		return finalStatus(exitCodeOf(err), cfg.RemapExit), err
 	}
-	s := &supervisor{cfg: cfg, log: log, in: *cfg.Signals, tree: newReach(), probeDone: make(chan probeResult, 1)}
+	s := &supervisor{cfg: cfg, log: log, in: *cfg.Signals, tree: tree.New(), probeDone: make(chan probeResult, 1)}
 	if !cfg.Pause {
-		cmd, err := prepareCommand(&s.cfg)
+		cmd, err := spawn.Prepare(cfg.Argv, cfg.Workdir, cfg.User)
+		var oe *spawn.OptionError
+		if errors.As(err, &oe) {
+			err = &UsageError{Err: oe.Err}
+		}
 		if err != nil {
 			return fail(err)
 		}
 		s.cmd = cmd
 	}
 	if cfg.StatusAddr != "" {
-		srv, err := ListenStatus(cfg.StatusAddr, s.status.Load, func(msg string, args ...any) { log.Debug(msg, args...) })
+		srv, err := status.Listen(cfg.StatusAddr, s.status.Load, func(msg string, args ...any) { log.Debug(msg, args...) })
 		if err != nil {
 			return fail(Usagef("--status-addr: %v", err))
 		}
@@ -134,7 +141,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	}
 	// Before the child exists, so that the spare threads are there before
 	// anything the child does can fill a pids cgroup.
-	reserveThreads(spareThreads)
+	spawn.ReserveThreads()
 	s.becomeReaper()
 	if cfg.PdeathSig != 0 {
 		s.setPdeathsig()
@@ -183,7 +190,7 @@ func CheckFiles() error {
 }
 
 func exitCodeOf(err error) int {
-	var se *StartError
+	var se *spawn.StartError
 	if errors.As(err, &se) {
 		return se.ExitCode()
 	}
@@ -196,12 +203,12 @@ func exitCodeOf(err error) int {
 func (s *supervisor) becomeReaper() {
 	const blind = "tend cannot see its descendants (no /proc, or the /proc of another PID namespace): "
 	switch {
-	case s.tree.blind() && s.tree.pid1:
+	case s.tree.Blind() && s.tree.PID1():
 		s.log.Warn(blind + "the cleanup before a restart reaches only the child's process group")
-	case s.tree.blind():
+	case s.tree.Blind():
 		s.log.Warn(blind + "a stop reaches only the child's process group")
 	}
-	if s.tree.pid1 {
+	if s.tree.PID1() {
 		return
 	}
 	if s.cfg.NoSubreaper {
@@ -302,7 +309,7 @@ func (s *supervisor) finished() bool {
 	if !s.final || s.main != 0 || !s.noChildren {
 		return false
 	}
-	if s.tree.strangers() {
+	if s.tree.Strangers() {
 		if s.poll == nil {
 			s.poll = time.NewTimer(strangerPoll)
 		}
@@ -333,10 +340,9 @@ func (s *supervisor) stopTimers() {
 // startMain starts the main child and delivers the signals that arrived
 // while there was none.
 func (s *supervisor) startMain() error {
-	pid, ttyErr, err := s.cmd.start()
+	pid, ttyErr, err := s.cmd.Start()
 	if ttyErr != nil {
 		s.log.Warn("could not hand the terminal to the child; it runs in the background", "err", ttyErr)
-		s.cmd.foreground = false // do not retry on every restart
 	}
 	if err != nil {
 		return err
@@ -345,11 +351,11 @@ func (s *supervisor) startMain() error {
 	s.termedGroup, s.group = 0, pid
 	s.graceOver, s.gaveUp = false, false
 	if s.restarts > 0 {
-		s.log.Info("started", "pid", pid, "command", s.cmd.name, "restarts", s.restarts)
+		s.log.Info("started", "pid", pid, "command", s.cmd.Name(), "restarts", s.restarts)
 	} else {
-		s.log.Info("started", "pid", pid, "command", s.cmd.name)
+		s.log.Info("started", "pid", pid, "command", s.cmd.Name())
 	}
-	if s.cmd.handedTo != 0 {
+	if s.cmd.HandedTo() != 0 {
 		s.log.Debug("handed the terminal over", "pgid", pid)
 	}
 	pending := s.pending
@@ -401,7 +407,7 @@ func (s *supervisor) onMainExit(e reaper.Exit) {
 	s.reclaimTerminal()
 	s.stopProbing()
 	s.afterRun(code, ranFor)
-	if !s.noChildren || (s.final && s.tree.strangers()) {
+	if !s.noChildren || (s.final && s.tree.Strangers()) {
 		s.stopLeftovers()
 	}
 	s.publish()
@@ -437,11 +443,11 @@ func (s *supervisor) afterRun(code int, ranFor time.Duration) {
 // onQuiet runs when no child is left at all.
 func (s *supervisor) onQuiet() {
 	s.reclaimTerminal() // before a restart hands it over again
-	if s.grace != nil && !(s.final && s.tree.strangers()) {
+	if s.grace != nil && !(s.final && s.tree.Strangers()) {
 		s.grace.Stop()
 		s.grace = nil
 	}
-	if s.kill != nil && !(s.final && s.tree.strangers()) {
+	if s.kill != nil && !(s.final && s.tree.Strangers()) {
 		s.kill.Stop()
 		s.kill = nil
 	}
@@ -563,7 +569,7 @@ func (s *supervisor) stopLeftovers() {
 		s.killAgain()
 		return
 	}
-	n, err := s.tree.signalDescendants(unix.SIGTERM, stop{main: s.main, group: s.group, skip: s.termedGroup, final: s.final})
+	n, err := s.tree.SignalDescendants(unix.SIGTERM, tree.Stop{Main: s.main, Group: s.group, Skip: s.termedGroup, Final: s.final})
 	if err != nil {
 		s.log.Debug("signalling leftovers", "err", err)
 	}
@@ -600,7 +606,7 @@ const (
 // not in the list it walked, and nothing would kill it. tend stops when
 // nothing is left (onQuiet) or at killBound (onKillAgain).
 func (s *supervisor) killAgain() {
-	if _, err := s.tree.signalDescendants(unix.SIGKILL, stop{main: s.main, group: s.group, final: s.final}); err != nil {
+	if _, err := s.tree.SignalDescendants(unix.SIGKILL, tree.Stop{Main: s.main, Group: s.group, Final: s.final}); err != nil {
 		s.log.Warn("could not kill leftovers", "err", err)
 	}
 	if s.kill != nil {
@@ -614,7 +620,7 @@ func (s *supervisor) killAgain() {
 // a process it cannot kill or cannot see (no /proc) never keeps it from
 // exiting or restarting.
 func (s *supervisor) onKillAgain() {
-	if s.noChildren && !(s.final && s.tree.strangers()) {
+	if s.noChildren && !(s.final && s.tree.Strangers()) {
 		return
 	}
 	if time.Now().Before(s.killUntil) {
@@ -655,7 +661,7 @@ func (s *supervisor) publish() {
 	if s.server == nil {
 		return
 	}
-	st := &Status{
+	st := &status.Snapshot{
 		State:    s.state.String(),
 		PID:      s.main,
 		Restarts: s.restarts,
@@ -675,4 +681,21 @@ func (s *supervisor) publish() {
 		}
 	}
 	s.status.Store(st)
+}
+
+// reclaimTerminal takes the terminal back for tend (see
+// [spawn.Command.TakeTerminalBack]) and logs what happened.
+func (s *supervisor) reclaimTerminal() {
+	if s.cmd == nil {
+		return // --pause
+	}
+	took, err := s.cmd.TakeTerminalBack()
+	switch {
+	case errors.Is(err, unix.ENOTTY), errors.Is(err, unix.EIO), errors.Is(err, unix.ENXIO):
+		s.log.Debug("could not take the terminal back", "err", err) // hung up or gone
+	case err != nil:
+		s.log.Warn("could not take the terminal back", "err", err)
+	case took:
+		s.log.Debug("took the terminal back", "pgid", unix.Getpgrp())
+	}
 }
