@@ -151,7 +151,7 @@ func (s *supervisor) onProbeResult(r probeResult) {
 		p.failures++
 		s.log.Debug("probe failed", "err", r.err, "failures", p.failures)
 	}
-	if p.failures >= h.Retries && s.state == stateRunning {
+	if p.failures >= h.Retries && s.m.state == stateRunning {
 		p.unhealthy = true
 		s.onUnhealthy(r.err)
 	} else {
@@ -161,21 +161,8 @@ func (s *supervisor) onProbeResult(r probeResult) {
 }
 
 // onUnhealthy stops the child gracefully and then exits with 69 or
-// restarts, as --on-unhealthy says.
+// restarts, as --on-unhealthy says (see unhealthyAction).
 func (s *supervisor) onUnhealthy(err error) {
-	action := s.cfg.Health.OnUnhealthy
-	if action == UnhealthyDefault {
-		action = UnhealthyExit
-		if s.cfg.Restart != RestartNo {
-			action = UnhealthyRestart
-		}
-	}
 	s.log.Warn("unhealthy", "failures", s.probe.failures, "err", err)
-	if action == UnhealthyExit {
-		s.override, s.final = ExitUnhealthy, true
-	} else {
-		s.unhealthyRestart = true
-	}
-	s.stopProbing()
-	s.stopMain()
+	s.feed(event{kind: evUnhealthy})
 }
