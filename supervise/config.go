@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tend-init/tend/signals"
+	"github.com/tend-init/tend/supervise/probe"
 )
 
 // Forward says where forwarded signals go.
@@ -46,9 +47,9 @@ const (
 
 // Health configures the health probe; at most one of Cmd, HTTP and TCP is set.
 type Health struct {
-	Cmd         []string  // argv of a command; exit 0 is healthy
-	HTTP        *ProbeURL // GET; 2xx and 3xx are healthy
-	TCP         string    // host:port; a connection is healthy
+	Cmd         []string   // argv of a command; exit 0 is healthy
+	HTTP        *probe.URL // GET; 2xx and 3xx are healthy
+	TCP         string     // host:port; a connection is healthy
 	Interval    time.Duration
 	Timeout     time.Duration
 	Retries     int           // consecutive failures that make the child unhealthy

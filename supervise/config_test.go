@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/tend-init/tend/supervise/probe"
 )
 
 func TestDefaults(t *testing.T) {
@@ -55,7 +57,7 @@ func TestValidate(t *testing.T) {
 		{"zero backoff", with(func(c *Config) { c.BackoffMin, c.BackoffMax = 0, 0 }), false},
 		{"deadline", with(func(c *Config) { c.Deadline = time.Hour }), false},
 		{"health cmd", with(func(c *Config) { c.Health.Cmd = []string{"true"} }), false},
-		{"health http", with(func(c *Config) { c.Health.HTTP = &ProbeURL{} }), false},
+		{"health http", with(func(c *Config) { c.Health.HTTP = &probe.URL{} }), false},
 		{"health tcp", with(func(c *Config) { c.Health.TCP = "127.0.0.1:80" }), false},
 		{"probe with start period", with(func(c *Config) { c.Health.TCP, c.Health.StartPeriod = "127.0.0.1:80", time.Minute }), false},
 		{"pause with status addr", with(func(c *Config) { c.Argv, c.Pause, c.StatusAddr = nil, true, "127.0.0.1:0" }), false},
@@ -69,11 +71,11 @@ func TestValidate(t *testing.T) {
 		{"negative backoff max", with(func(c *Config) { c.BackoffMin, c.BackoffMax = 0, -time.Second }), true},
 		{"backoff min above max", with(func(c *Config) { c.BackoffMin, c.BackoffMax = 2*time.Minute, time.Minute }), true},
 		{"negative deadline", with(func(c *Config) { c.Deadline = -time.Second }), true},
-		{"cmd and http", with(func(c *Config) { c.Health.Cmd, c.Health.HTTP = []string{"true"}, &ProbeURL{} }), true},
+		{"cmd and http", with(func(c *Config) { c.Health.Cmd, c.Health.HTTP = []string{"true"}, &probe.URL{} }), true},
 		{"cmd and tcp", with(func(c *Config) { c.Health.Cmd, c.Health.TCP = []string{"true"}, "127.0.0.1:80" }), true},
-		{"http and tcp", with(func(c *Config) { c.Health.HTTP, c.Health.TCP = &ProbeURL{}, "127.0.0.1:80" }), true},
+		{"http and tcp", with(func(c *Config) { c.Health.HTTP, c.Health.TCP = &probe.URL{}, "127.0.0.1:80" }), true},
 		{"three probes", with(func(c *Config) {
-			c.Health.Cmd, c.Health.HTTP, c.Health.TCP = []string{"true"}, &ProbeURL{}, "127.0.0.1:80"
+			c.Health.Cmd, c.Health.HTTP, c.Health.TCP = []string{"true"}, &probe.URL{}, "127.0.0.1:80"
 		}), true},
 		{"zero interval", with(func(c *Config) { c.Health.Interval = 0 }), true},
 		{"negative interval", with(func(c *Config) { c.Health.Interval = -time.Second }), true},

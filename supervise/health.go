@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/tend-init/tend/reaper"
 	"github.com/tend-init/tend/signals"
+	"github.com/tend-init/tend/supervise/probe"
 )
 
 // prober is the health probe's state, owned by the event loop.
@@ -88,32 +88,16 @@ func (s *supervisor) startProbe() {
 	}
 	gen, done := p.gen, s.probeDone
 	go func() {
-		done <- probeResult{gen: gen, err: Probe(context.Background(), h)}
+		done <- probeResult{gen: gen, err: probe.Probe(context.Background(), probe.Target{HTTP: h.HTTP, TCP: h.TCP, Timeout: h.Timeout})}
 	}()
 }
 
 // startProbeCmd forks the --health-cmd command as the child's user, in the
-// child's directory, in a session of its own with stdio on /dev/null and no
-// other descriptor: it cannot inherit a terminal, tend's own descriptors,
-// or those tend's parent passed for the main child.
+// child's directory (see [spawn.Command.StartHelper]).
 func (s *supervisor) startProbeCmd() (int, error) {
-	h := s.cfg.Health
-	path, err := lookPath(h.Cmd[0], os.Getenv("PATH"), s.cfg.Workdir)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", h.Cmd[0], err)
-	}
-	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	pid, err := s.cmd.StartHelper(s.cfg.Health.Cmd, s.cfg.Workdir)
 	if err != nil {
 		return 0, err
-	}
-	defer null.Close()
-	spec := &forkSpec{path: path, argv: h.Cmd, env: s.cmd.env, dir: s.cfg.Workdir, setsid: true, stdio: int(null.Fd()), closeExtra: true}
-	if s.cmd.id != nil {
-		spec.cred = s.cmd.id.cred
-	}
-	pid, err := forkExec(spec)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", h.Cmd[0], err)
 	}
 	s.log.Debug("probe started", "pid", pid)
 	return pid, nil
@@ -167,7 +151,7 @@ func (s *supervisor) onProbeResult(r probeResult) {
 		p.failures++
 		s.log.Debug("probe failed", "err", r.err, "failures", p.failures)
 	}
-	if p.failures >= h.Retries && s.state == stateRunning {
+	if p.failures >= h.Retries && s.m.state == stateRunning {
 		p.unhealthy = true
 		s.onUnhealthy(r.err)
 	} else {
@@ -177,21 +161,8 @@ func (s *supervisor) onProbeResult(r probeResult) {
 }
 
 // onUnhealthy stops the child gracefully and then exits with 69 or
-// restarts, as --on-unhealthy says.
+// restarts, as --on-unhealthy says (see unhealthyAction).
 func (s *supervisor) onUnhealthy(err error) {
-	action := s.cfg.Health.OnUnhealthy
-	if action == UnhealthyDefault {
-		action = UnhealthyExit
-		if s.cfg.Restart != RestartNo {
-			action = UnhealthyRestart
-		}
-	}
 	s.log.Warn("unhealthy", "failures", s.probe.failures, "err", err)
-	if action == UnhealthyExit {
-		s.override, s.final = ExitUnhealthy, true
-	} else {
-		s.unhealthyRestart = true
-	}
-	s.stopProbing()
-	s.stopMain()
+	s.feed(event{kind: evUnhealthy})
 }

@@ -16,34 +16,10 @@ import (
 
 	"github.com/tend-init/tend/reaper"
 	"github.com/tend-init/tend/signals"
+	"github.com/tend-init/tend/supervise/spawn"
+	"github.com/tend-init/tend/supervise/status"
+	"github.com/tend-init/tend/supervise/tree"
 )
-
-// state is where the main child's life stands.
-type state int
-
-const (
-	stateStarting state = iota // before the first start
-	stateRunning               // the main child runs
-	stateBackoff               // between two runs, waiting to restart
-	stateStopping              // shutting down: no restart will follow
-	statePaused                // --pause: no child, reaping orphans
-)
-
-func (s state) String() string {
-	switch s {
-	case stateStarting:
-		return "starting"
-	case stateRunning:
-		return "running"
-	case stateBackoff:
-		return "backoff"
-	case stateStopping:
-		return "stopping"
-	case statePaused:
-		return "paused"
-	}
-	return "unknown"
-}
 
 // maxPending bounds the signals kept for a child that does not exist yet.
 const maxPending = 64
@@ -55,25 +31,19 @@ type supervisor struct {
 	cfg  Config
 	log  *slog.Logger
 	in   signals.Incoming
-	tree reach // how tend finds its descendants
-	cmd  *command
+	tree tree.Reach // how tend finds its descendants
+	cmd  *spawn.Command
 
-	state    state
-	main     int       // pid of the main child, 0 when there is none
-	started  time.Time // when the main child started
-	haveExit bool
-	lastCode int  // the last main child's status
-	override int  // status forced by the deadline (124) or an unhealthy exit (69)
-	final    bool // no more restarts: tend exits once everything is gone
+	m   machine // the child's life: every decision comes from step
+	pol policy
+
+	main    int       // pid of the main child, 0 when there is none
+	started time.Time // when the main child started
 
 	noChildren bool // the last reap found no child at all
-	attempt    int  // consecutive restarts, for backoff and --max-restarts
-	restarts   int  // restarts in all
-	restartDue bool // the backoff is over; waiting for leftovers to go
 
-	unhealthyRestart bool // the child is being stopped to be restarted
-	termedGroup      int  // process group that got SIGTERM from a stop, 0 if none
-	group            int  // process group of the current or last run (its main child's pid)
+	termedGroup int // process group that got SIGTERM from a stop, 0 if none
+	group       int // process group of the current or last run (its main child's pid)
 
 	grace    *time.Timer
 	poll     *time.Timer // looks again for strangers (see finished)
@@ -90,15 +60,15 @@ type supervisor struct {
 
 	probe     prober
 	probeDone chan probeResult
-	status    atomic.Pointer[Status]
-	server    *StatusServer
+	status    atomic.Pointer[status.Snapshot]
+	server    *status.Server
 }
 
 // Run supervises cfg's command (or pauses) until it is over and every
 // descendant is reaped, and returns the status tend should exit with.
 //
 // An error means nothing is running: a *UsageError (status 125) or a
-// *StartError for the first start (126, 127 or 125). Once the child runs,
+// *spawn.StartError for the first start (126, 127 or 125). Once the child runs,
 // Run never fails: errors are logged and the loop goes on (catatonit).
 //
 // The loop's goroutine is not locked to a thread: when a signal arrives,
@@ -114,18 +84,22 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	}
 	// From here on, tend's own statuses go through --remap-exit too.
 	fail := func(err error) (int, error) {
-		return finalStatus(exitCodeOf(err), cfg.RemapExit), err
+		return machine{lastCode: exitCodeOf(err), haveExit: true}.exitStatus(policy{remap: cfg.RemapExit}), err
 	}
-	s := &supervisor{cfg: cfg, log: log, in: *cfg.Signals, tree: newReach(), probeDone: make(chan probeResult, 1)}
+	s := &supervisor{cfg: cfg, pol: policyOf(&cfg), log: log, in: *cfg.Signals, tree: tree.New(), probeDone: make(chan probeResult, 1)}
 	if !cfg.Pause {
-		cmd, err := prepareCommand(&s.cfg)
+		cmd, err := spawn.Prepare(cfg.Argv, cfg.Workdir, cfg.User)
+		var oe *spawn.OptionError
+		if errors.As(err, &oe) {
+			err = &UsageError{Err: oe.Err}
+		}
 		if err != nil {
 			return fail(err)
 		}
 		s.cmd = cmd
 	}
 	if cfg.StatusAddr != "" {
-		srv, err := ListenStatus(cfg.StatusAddr, s.status.Load, func(msg string, args ...any) { log.Debug(msg, args...) })
+		srv, err := status.Listen(cfg.StatusAddr, s.status.Load, func(msg string, args ...any) { log.Debug(msg, args...) })
 		if err != nil {
 			return fail(Usagef("--status-addr: %v", err))
 		}
@@ -134,13 +108,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	}
 	// Before the child exists, so that the spare threads are there before
 	// anything the child does can fill a pids cgroup.
-	reserveThreads(spareThreads)
+	spawn.ReserveThreads()
 	s.becomeReaper()
 	if cfg.PdeathSig != 0 {
 		s.setPdeathsig()
 	}
 	if cfg.Pause {
-		s.state = statePaused
+		s.m.state = statePaused
 		log.Info("pausing", "pid", os.Getpid())
 	} else if err := s.startMain(); err != nil {
 		return fail(err)
@@ -183,7 +157,7 @@ func CheckFiles() error {
 }
 
 func exitCodeOf(err error) int {
-	var se *StartError
+	var se *spawn.StartError
 	if errors.As(err, &se) {
 		return se.ExitCode()
 	}
@@ -196,12 +170,12 @@ func exitCodeOf(err error) int {
 func (s *supervisor) becomeReaper() {
 	const blind = "tend cannot see its descendants (no /proc, or the /proc of another PID namespace): "
 	switch {
-	case s.tree.blind() && s.tree.pid1:
+	case s.tree.Blind() && s.tree.PID1():
 		s.log.Warn(blind + "the cleanup before a restart reaches only the child's process group")
-	case s.tree.blind():
+	case s.tree.Blind():
 		s.log.Warn(blind + "a stop reaches only the child's process group")
 	}
-	if s.tree.pid1 {
+	if s.tree.PID1() {
 		return
 	}
 	if s.cfg.NoSubreaper {
@@ -279,13 +253,7 @@ func (s *supervisor) loop(ctx context.Context) int {
 		}
 	}
 	s.stopTimers()
-	status := s.lastCode
-	if s.override != 0 {
-		status = s.override
-	} else if s.cfg.Pause || !s.haveExit {
-		status = 0
-	}
-	status = finalStatus(status, s.cfg.RemapExit)
+	status := s.m.exitStatus(s.pol)
 	s.log.Info("exiting", "status", status)
 	return status
 }
@@ -296,13 +264,13 @@ func (s *supervisor) loop(ctx context.Context) int {
 // A PID 1 also waits, polling, for processes that joined its namespace
 // from outside and so are nobody's children here (see reach.strangers).
 func (s *supervisor) finished() bool {
-	if s.final && s.gaveUp {
+	if s.m.final && s.gaveUp {
 		return true
 	}
-	if !s.final || s.main != 0 || !s.noChildren {
+	if !s.m.final || s.main != 0 || !s.noChildren {
 		return false
 	}
-	if s.tree.strangers() {
+	if s.tree.Strangers() {
 		if s.poll == nil {
 			s.poll = time.NewTimer(strangerPoll)
 		}
@@ -333,23 +301,23 @@ func (s *supervisor) stopTimers() {
 // startMain starts the main child and delivers the signals that arrived
 // while there was none.
 func (s *supervisor) startMain() error {
-	pid, ttyErr, err := s.cmd.start()
+	pid, ttyErr, err := s.cmd.Start()
 	if ttyErr != nil {
 		s.log.Warn("could not hand the terminal to the child; it runs in the background", "err", ttyErr)
-		s.cmd.foreground = false // do not retry on every restart
 	}
 	if err != nil {
 		return err
 	}
-	s.main, s.started, s.state, s.noChildren = pid, time.Now(), stateRunning, false
+	s.main, s.started, s.noChildren = pid, time.Now(), false
+	s.m, _ = step(s.m, event{kind: evStarted}, s.pol)
 	s.termedGroup, s.group = 0, pid
 	s.graceOver, s.gaveUp = false, false
-	if s.restarts > 0 {
-		s.log.Info("started", "pid", pid, "command", s.cmd.name, "restarts", s.restarts)
+	if s.m.restarts > 0 {
+		s.log.Info("started", "pid", pid, "command", s.cmd.Name(), "restarts", s.m.restarts)
 	} else {
-		s.log.Info("started", "pid", pid, "command", s.cmd.name)
+		s.log.Info("started", "pid", pid, "command", s.cmd.Name())
 	}
-	if s.cmd.handedTo != 0 {
+	if s.cmd.HandedTo() != 0 {
 		s.log.Debug("handed the terminal over", "pgid", pid)
 	}
 	pending := s.pending
@@ -400,125 +368,118 @@ func (s *supervisor) onMainExit(e reaper.Exit) {
 	s.log.Info("exited", "pid", e.Pid, "status", code)
 	s.reclaimTerminal()
 	s.stopProbing()
-	s.afterRun(code, ranFor)
-	if !s.noChildren || (s.final && s.tree.strangers()) {
+	s.feed(event{kind: evExited, code: code, ranFor: ranFor})
+	if !s.noChildren || (s.m.final && s.tree.Strangers()) {
 		s.stopLeftovers()
 	}
 	s.publish()
 }
 
-// afterRun records a run's status and either schedules the next run or
-// makes this one the last.
-func (s *supervisor) afterRun(code int, ranFor time.Duration) {
-	s.lastCode, s.haveExit = code, true
-	unhealthy := s.unhealthyRestart
-	s.unhealthyRestart = false
-	if s.final || !wantRestart(s.cfg.Restart, code, unhealthy) {
-		s.final, s.state = true, stateStopping
-		return
+// feed gives ev to the machine and performs the actions it answers with.
+func (s *supervisor) feed(ev event) {
+	var acts []action
+	s.m, acts = step(s.m, ev, s.pol)
+	for _, a := range acts {
+		s.do(a)
 	}
-	s.attempt = nextAttempt(s.attempt, ranFor, s.cfg.BackoffMax)
-	if exhausted(s.attempt, s.cfg.MaxRestarts) {
-		s.log.Warn("gave up", "restarts", s.attempt-1, "status", code)
-		s.final, s.state = true, stateStopping
-		return
+	s.publish()
+}
+
+// do performs one action of the machine: the I/O and the log lines.
+func (s *supervisor) do(a action) {
+	switch a.kind {
+	case actStart:
+		s.restart()
+	case actForward:
+		s.forward(a.sig)
+	case actPend:
+		if len(s.pending) < maxPending {
+			s.pending = append(s.pending, a.sig)
+		} else {
+			s.log.Debug("no child to forward to", "signal", signals.Name(a.from))
+		}
+	case actDrop:
+		s.log.Debug("dropped", "signal", signals.Name(a.sig))
+	case actNoChild:
+		s.log.Debug("no child to forward to", "signal", signals.Name(a.sig))
+	case actStop:
+		if s.main != 0 {
+			s.forward(a.sig)
+			s.forward(unix.SIGCONT) // a stopped child could not act on it
+		}
+		s.armGrace()
+	case actArmGrace:
+		s.armGrace()
+	case actKill:
+		s.log.Info("grace period over; killing what is left", "grace", s.cfg.Grace)
+		s.graceOver = true
+		s.killUntil = time.Now().Add(killBound)
+		s.killAgain()
+	case actStopLeftovers:
+		s.stopLeftovers()
+	case actSchedule:
+		limit := "unlimited"
+		if s.cfg.MaxRestarts > 0 {
+			limit = strconv.Itoa(s.cfg.MaxRestarts)
+		}
+		s.log.Info("restarting", "delay", a.delay, "attempt", strconv.Itoa(a.attempt)+"/"+limit)
+		s.restartT = time.NewTimer(a.delay)
+	case actCancelRestart:
+		if s.restartT != nil {
+			s.restartT.Stop()
+			s.restartT = nil
+		}
+	case actStopProbing:
+		s.stopProbing()
+	case actGaveUp:
+		s.log.Warn("gave up", "restarts", a.attempt-1, "status", a.code)
+	case actLogStopping:
+		switch a.reason {
+		case stopPaused:
+			s.log.Info("stopping", "signal", signals.Name(a.sig))
+		case stopBackoff:
+			s.log.Info("stopping", "signal", signals.Name(a.sig), "reason", "signal during backoff")
+		case stopGrace:
+			s.log.Info("stopping", "signal", signals.Name(a.sig), "grace", s.cfg.Grace)
+		}
 	}
-	delay := backoff(s.attempt, s.cfg.BackoffMin, s.cfg.BackoffMax)
-	limit := "unlimited"
-	if s.cfg.MaxRestarts > 0 {
-		limit = strconv.Itoa(s.cfg.MaxRestarts)
-	}
-	s.log.Info("restarting", "delay", delay, "attempt", strconv.Itoa(s.attempt)+"/"+limit)
-	s.state = stateBackoff
-	s.restartDue = false
-	s.restartT = time.NewTimer(delay)
 }
 
 // onQuiet runs when no child is left at all.
 func (s *supervisor) onQuiet() {
 	s.reclaimTerminal() // before a restart hands it over again
-	if s.grace != nil && !(s.final && s.tree.strangers()) {
+	if s.grace != nil && !(s.m.final && s.tree.Strangers()) {
 		s.grace.Stop()
 		s.grace = nil
 	}
-	if s.kill != nil && !(s.final && s.tree.strangers()) {
+	if s.kill != nil && !(s.m.final && s.tree.Strangers()) {
 		s.kill.Stop()
 		s.kill = nil
 	}
-	if s.state == stateBackoff && s.restartDue {
-		s.restart()
-	}
+	s.feed(event{kind: evQuiet})
 }
 
 // onRestartDue runs when the backoff is over; leftovers of the last run
 // must be gone before the next one starts.
 func (s *supervisor) onRestartDue() {
-	if s.state != stateBackoff {
-		return
-	}
-	s.restartDue = true
-	if s.noChildren || s.gaveUp {
-		s.restart()
-	}
+	s.feed(event{kind: evRestartDue, quiet: s.noChildren || s.gaveUp})
 }
 
+// restart starts the main child again; a failure counts as a run that
+// exited at once with the start error's status.
 func (s *supervisor) restart() {
-	s.restartDue = false
-	s.restarts++
 	if err := s.startMain(); err != nil {
 		code := exitCodeOf(err)
 		s.log.Error("restart failed", "err", err, "status", code)
-		s.afterRun(code, 0)
-		s.publish()
+		s.feed(event{kind: evExited, code: code})
 	}
 }
 
-// onSignal rewrites and forwards one signal tend received. SIGTERM starts
-// the shutdown; SIGTERM and SIGINT end the restart loop.
+// onSignal hands one signal tend received to the machine (see
+// machine.signal): it is rewritten and forwarded; SIGTERM starts the
+// shutdown; SIGTERM and SIGINT end the restart loop.
 func (s *supervisor) onSignal(sig unix.Signal) {
-	to, ok := s.cfg.Rewrite.Apply(sig)
-	if !ok {
-		s.log.Debug("dropped", "signal", signals.Name(sig))
-		return
-	}
-	stop := sig == unix.SIGTERM || to == unix.SIGTERM
-	end := stop || sig == unix.SIGINT || to == unix.SIGINT
-	if s.state == statePaused {
-		if end {
-			s.log.Info("stopping", "signal", signals.Name(sig))
-			s.final, s.state = true, stateStopping
-			s.stopLeftovers()
-		}
-		return
-	}
-	if end && !s.final {
-		s.final = true
-		if s.state == stateBackoff {
-			s.log.Info("stopping", "signal", signals.Name(sig), "reason", "signal during backoff")
-			s.cancelRestart()
-			s.state = stateStopping
-			s.publish()
-			return
-		}
-	}
-	if s.main == 0 {
-		if s.state == stateBackoff && len(s.pending) < maxPending {
-			s.pending = append(s.pending, to)
-		} else {
-			s.log.Debug("no child to forward to", "signal", signals.Name(sig))
-		}
-		return
-	}
-	s.forward(to)
-	if stop {
-		s.forward(unix.SIGCONT) // a stopped child could not act on it
-		if s.state != stateStopping {
-			s.log.Info("stopping", "signal", signals.Name(sig), "grace", s.cfg.Grace)
-		}
-		s.state = stateStopping
-		s.armGrace()
-		s.publish()
-	}
+	s.feed(event{kind: evSignal, sig: sig, alive: s.main != 0})
 }
 
 func (s *supervisor) forward(sig unix.Signal) {
@@ -537,23 +498,6 @@ func (s *supervisor) forward(sig unix.Signal) {
 	}
 }
 
-// stopMain stops the main child gracefully: SIGTERM (after --rewrite),
-// then SIGCONT, to the forwarding target, SIGKILL to everything at the
-// grace.
-func (s *supervisor) stopMain() {
-	sig := unix.Signal(unix.SIGTERM)
-	if to, ok := s.cfg.Rewrite.Apply(sig); ok {
-		sig = to
-	}
-	if s.main != 0 {
-		s.forward(sig)
-		s.forward(unix.SIGCONT) // a stopped child could not act on it
-	}
-	s.state = stateStopping
-	s.armGrace()
-	s.publish()
-}
-
 // stopLeftovers sends SIGTERM to every descendant and arms the grace timer.
 //
 // Members of a process group that already got SIGTERM from the shutdown
@@ -563,7 +507,7 @@ func (s *supervisor) stopLeftovers() {
 		s.killAgain()
 		return
 	}
-	n, err := s.tree.signalDescendants(unix.SIGTERM, stop{main: s.main, group: s.group, skip: s.termedGroup, final: s.final})
+	n, err := s.tree.SignalDescendants(unix.SIGTERM, tree.Stop{Main: s.main, Group: s.group, Skip: s.termedGroup, Final: s.m.final})
 	if err != nil {
 		s.log.Debug("signalling leftovers", "err", err)
 	}
@@ -582,10 +526,7 @@ func (s *supervisor) armGrace() {
 }
 
 func (s *supervisor) onGrace() {
-	s.log.Info("grace period over; killing what is left", "grace", s.cfg.Grace)
-	s.graceOver = true
-	s.killUntil = time.Now().Add(killBound)
-	s.killAgain()
+	s.feed(event{kind: evGraceOver})
 }
 
 // killRetry is how soon tend walks its descendants again after a SIGKILL
@@ -600,7 +541,7 @@ const (
 // not in the list it walked, and nothing would kill it. tend stops when
 // nothing is left (onQuiet) or at killBound (onKillAgain).
 func (s *supervisor) killAgain() {
-	if _, err := s.tree.signalDescendants(unix.SIGKILL, stop{main: s.main, group: s.group, final: s.final}); err != nil {
+	if _, err := s.tree.SignalDescendants(unix.SIGKILL, tree.Stop{Main: s.main, Group: s.group, Final: s.m.final}); err != nil {
 		s.log.Warn("could not kill leftovers", "err", err)
 	}
 	if s.kill != nil {
@@ -614,7 +555,7 @@ func (s *supervisor) killAgain() {
 // a process it cannot kill or cannot see (no /proc) never keeps it from
 // exiting or restarting.
 func (s *supervisor) onKillAgain() {
-	if s.noChildren && !(s.final && s.tree.strangers()) {
+	if s.noChildren && !(s.m.final && s.tree.Strangers()) {
 		return
 	}
 	if time.Now().Before(s.killUntil) {
@@ -626,28 +567,14 @@ func (s *supervisor) onKillAgain() {
 	if s.main != 0 { // unkillable (or a zombie its threads hold): count it as killed
 		s.main = 0
 		s.stopProbing()
-		s.afterRun(128+int(unix.SIGKILL), time.Since(s.started))
-		s.publish()
+		s.feed(event{kind: evExited, code: 128 + int(unix.SIGKILL), ranFor: time.Since(s.started)})
 	}
-	if s.state == stateBackoff && s.restartDue {
-		s.restart()
-	}
-}
-
-func (s *supervisor) cancelRestart() {
-	if s.restartT != nil {
-		s.restartT.Stop()
-		s.restartT = nil
-	}
-	s.restartDue = false
+	s.feed(event{kind: evQuiet})
 }
 
 func (s *supervisor) onDeadline() {
 	s.log.Warn("deadline exceeded", "deadline", s.cfg.Deadline)
-	s.override, s.final = ExitDeadline, true
-	s.cancelRestart()
-	s.stopProbing()
-	s.stopMain()
+	s.feed(event{kind: evDeadline})
 }
 
 // publish stores a fresh snapshot for the status endpoint.
@@ -655,15 +582,15 @@ func (s *supervisor) publish() {
 	if s.server == nil {
 		return
 	}
-	st := &Status{
-		State:    s.state.String(),
+	st := &status.Snapshot{
+		State:    s.m.state.String(),
 		PID:      s.main,
-		Restarts: s.restarts,
+		Restarts: s.m.restarts,
 		Live:     s.main != 0 && !s.probe.unhealthy,
-		Ready:    s.main != 0 && s.state == stateRunning && !s.probe.unhealthy && (s.probe.passed || !s.cfg.Health.Enabled()),
+		Ready:    s.main != 0 && s.m.state == stateRunning && !s.probe.unhealthy && (s.probe.passed || !s.cfg.Health.Enabled()),
 	}
-	if s.haveExit {
-		code := s.lastCode
+	if s.m.haveExit {
+		code := s.m.lastCode
 		st.LastExit = &code
 	}
 	if !s.probe.lastTime.IsZero() {
@@ -675,4 +602,21 @@ func (s *supervisor) publish() {
 		}
 	}
 	s.status.Store(st)
+}
+
+// reclaimTerminal takes the terminal back for tend (see
+// [spawn.Command.TakeTerminalBack]) and logs what happened.
+func (s *supervisor) reclaimTerminal() {
+	if s.cmd == nil {
+		return // --pause
+	}
+	took, err := s.cmd.TakeTerminalBack()
+	switch {
+	case errors.Is(err, unix.ENOTTY), errors.Is(err, unix.EIO), errors.Is(err, unix.ENXIO):
+		s.log.Debug("could not take the terminal back", "err", err) // hung up or gone
+	case err != nil:
+		s.log.Warn("could not take the terminal back", "err", err)
+	case took:
+		s.log.Debug("took the terminal back", "pgid", unix.Getpgrp())
+	}
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/tend-init/tend/signals"
 	"github.com/tend-init/tend/supervise"
+	"github.com/tend-init/tend/supervise/logsink"
+	"github.com/tend-init/tend/supervise/spawn"
 )
 
 const usageText = `tend [OPTIONS] [--] COMMAND [ARG...]
@@ -83,7 +85,7 @@ func printError(err error) {
 // print) and the status tend exits with. The JSON encoder escapes control
 // characters, so the line stays one line.
 func printJSONError(err error, status int) {
-	var se *supervise.StartError
+	var se *spawn.StartError
 	var ue *supervise.UsageError
 	msg := "failed"
 	switch {
@@ -93,7 +95,7 @@ func printJSONError(err error, status int) {
 		msg = "invalid usage"
 	}
 	var b bytes.Buffer
-	slog.New(supervise.NewJSONHandler(&b, slog.LevelError)).Error(msg, "err", err, "status", status)
+	slog.New(logsink.NewJSONHandler(&b, slog.LevelError)).Error(msg, "err", err, "status", status)
 	writeStderr(b.Bytes())
 }
 
@@ -106,7 +108,7 @@ func writeStderr(line []byte) {
 
 // exitCode maps an error from the app to tend's exit status.
 func exitCode(err error) int {
-	var se *supervise.StartError
+	var se *spawn.StartError
 	if errors.As(err, &se) {
 		return se.ExitCode()
 	}
@@ -162,7 +164,7 @@ func newApp(in signals.Incoming, status *int, format *string) *cli.App {
 
 // execute runs the supervisor, says how many of tend's log lines were
 // dropped if any, and flushes the log before returning.
-func execute(cfg supervise.Config, in signals.Incoming, log *slog.Logger, sink *supervise.LogSink) (int, error) {
+func execute(cfg supervise.Config, in signals.Incoming, log *slog.Logger, sink *logsink.Sink) (int, error) {
 	cfg.Signals = &in
 	status, err := supervise.Run(context.Background(), cfg, log)
 	if n := sink.Dropped(); n > 0 {
@@ -175,12 +177,12 @@ func execute(cfg supervise.Config, in signals.Incoming, log *slog.Logger, sink *
 }
 
 // newLogger sets up tend's stderr logging: format is "text" or "json".
-func newLogger(format string, level slog.Level) (*slog.Logger, *supervise.LogSink) {
-	sink := supervise.NewLogSink(2)
+func newLogger(format string, level slog.Level) (*slog.Logger, *logsink.Sink) {
+	sink := logsink.New(2)
 	if format == "json" {
-		return slog.New(supervise.NewJSONHandler(sink, level)), sink
+		return slog.New(logsink.NewJSONHandler(sink, level)), sink
 	}
-	return slog.New(supervise.NewTextHandler(sink, level)), sink
+	return slog.New(logsink.NewTextHandler(sink, level)), sink
 }
 
 // plainCommand recognises the common start, "tend [--] COMMAND [ARG...]"
@@ -222,7 +224,7 @@ func runPlain(argv []string, in signals.Incoming) int {
 // configure reads every option into a supervise.Config and sets up logging.
 // It reads --log-format first and stores it in *format, so that an error
 // in any other option is reported in that format.
-func configure(c *cli.Context, format *string) (supervise.Config, *slog.Logger, *supervise.LogSink, error) {
+func configure(c *cli.Context, format *string) (supervise.Config, *slog.Logger, *logsink.Sink, error) {
 	switch f := c.String(fLogFormat); f {
 	case "text", "json":
 		*format = f

@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/tend-init/tend/supervise"
+	"github.com/tend-init/tend/supervise/probe"
 )
 
 // exitCheckFailed is the status of a --check whose target is unhealthy:
@@ -33,8 +33,8 @@ func check(c *cli.Context) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	if err := supervise.Probe(context.Background(), h); err != nil {
-		var se *supervise.StatusError
+	if err := probe.Probe(context.Background(), h); err != nil {
+		var se *probe.StatusError
 		if errors.As(err, &se) {
 			err = fmt.Errorf("get %s: %w", h.HTTP, err)
 		}
@@ -45,8 +45,8 @@ func check(c *cli.Context) (int, error) {
 
 // parseCheck reads --check and --check-timeout into a Health holding the
 // one probe.
-func parseCheck(c *cli.Context) (supervise.Health, error) {
-	var h supervise.Health
+func parseCheck(c *cli.Context) (probe.Target, error) {
+	var h probe.Target
 	target, tmo := c.String(fCheck), c.String(fCheckTimeout)
 	switch {
 	case !c.IsSet(fCheck):
@@ -66,14 +66,14 @@ func parseCheck(c *cli.Context) (supervise.Health, error) {
 	h.Timeout = d
 	scheme, rest, _ := strings.Cut(target, "://")
 	switch strings.ToLower(scheme) {
-	case "http", "https": // ParseProbeURL says why https is refused
-		u, err := supervise.ParseProbeURL(target)
+	case "http", "https": // probe.ParseURL says why https is refused
+		u, err := probe.ParseURL(target)
 		if err != nil {
 			return h, optErr(fCheck, "%v", err)
 		}
 		h.HTTP = &u
 	case "tcp":
-		addr, err := supervise.ParseHostPort(rest)
+		addr, err := probe.ParseHostPort(rest)
 		if err != nil {
 			// Name the URL as given, not the address inside it.
 			if inner := errors.Unwrap(err); inner != nil {

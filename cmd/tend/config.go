@@ -10,6 +10,7 @@ import (
 
 	"github.com/tend-init/tend/signals"
 	"github.com/tend-init/tend/supervise"
+	"github.com/tend-init/tend/supervise/probe"
 )
 
 // optErr is a usage error that names the option and its variable.
@@ -86,21 +87,21 @@ func parseConfig(c *cli.Context) (supervise.Config, error) {
 
 	h := &cfg.Health
 	if v := c.String(fHealthCmd); v != "" {
-		words, err := supervise.SplitWords(v)
+		words, err := probe.SplitWords(v)
 		if err != nil {
 			p.fail(fHealthCmd, "%v", err)
 		}
 		h.Cmd = words
 	}
 	if v := c.String(fHealthHTTP); v != "" {
-		u, err := supervise.ParseProbeURL(v)
+		u, err := probe.ParseURL(v)
 		if err != nil {
 			p.fail(fHealthHTTP, "%v", err)
 		}
 		h.HTTP = &u
 	}
 	if v := c.String(fHealthTCP); v != "" {
-		addr, err := supervise.ParseHostPort(v)
+		addr, err := probe.ParseHostPort(v)
 		if err != nil {
 			p.fail(fHealthTCP, "%v", err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tend-init/tend/signals"
 	"github.com/tend-init/tend/supervise"
+	"github.com/tend-init/tend/supervise/spawn"
 )
 
 func main() {
@@ -17,6 +18,6 @@ func main() {
 	}
 	// Before anything else: a SIGTERM now must not kill tend.
 	in := signals.Start(os.Args, queueSignals(os.Args, os.Environ()))
-	supervise.SaveFileLimit()
+	spawn.SaveFileLimit()
 	os.Exit(run(os.Args, in))
 }

@@ -1,0 +1,296 @@
+package supervise
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tend-init/tend/signals"
+)
+
+// The main child's life is one state machine: the event loop performs the
+// I/O (forks, kills, timers, logs) and feeds what happened to step as an
+// event; step alone decides, and answers with the actions the loop must
+// take. step starts no process and reads no clock, so every decision is
+// tested without processes (machine_test.go).
+
+// state is where the main child's life stands.
+type state int
+
+const (
+	stateStarting state = iota // before the first start
+	stateRunning               // the main child runs
+	stateBackoff               // between two runs, waiting to restart
+	stateStopping              // shutting down: no restart will follow
+	statePaused                // --pause: no child, reaping orphans
+)
+
+func (s state) String() string {
+	switch s {
+	case stateStarting:
+		return "starting"
+	case stateRunning:
+		return "running"
+	case stateBackoff:
+		return "backoff"
+	case stateStopping:
+		return "stopping"
+	case statePaused:
+		return "paused"
+	}
+	return "unknown"
+}
+
+// eventKind names what happened.
+type eventKind int
+
+const (
+	evStarted    eventKind = iota // the main child started
+	evExited                      // the main child exited (or could not restart) with code, after ranFor
+	evSignal                      // tend received sig; alive says whether the main child runs
+	evGraceOver                   // the grace period of a stop is over
+	evRestartDue                  // the backoff is over; quiet says no descendant is left
+	evQuiet                       // no descendant is left (or tend gave up waiting for them)
+	evDeadline                    // --deadline passed
+	evUnhealthy                   // the probe failed --health-retries times in a row
+)
+
+// event is one input of the machine.
+type event struct {
+	kind   eventKind
+	code   int           // evExited: the child's status
+	ranFor time.Duration // evExited: how long the run lasted
+	sig    unix.Signal   // evSignal: the signal as received
+	alive  bool          // evSignal: the main child runs
+	quiet  bool          // evRestartDue: nothing is left of the last run
+}
+
+// actionKind names what the loop must do.
+type actionKind int
+
+const (
+	actStart         actionKind = iota // start the main child again (a restart)
+	actForward                         // forward sig to the main child
+	actPend                            // keep sig for the next child (none runs during a backoff)
+	actDrop                            // drop sig: --rewrite maps it to nothing (log "dropped")
+	actNoChild                         // sig has no child to go to (log it)
+	actStop                            // stop the main child gracefully: stopSignal, SIGCONT, grace
+	actArmGrace                        // start the grace period unless one runs
+	actKill                            // the grace is over: SIGKILL what is left
+	actStopLeftovers                   // SIGTERM every descendant (--pause stopping)
+	actSchedule                        // restart after delay (log "restarting" with attempt)
+	actCancelRestart                   // cancel a scheduled restart
+	actStopProbing                     // cancel the probe schedule and any probe in flight
+	actGaveUp                          // --max-restarts is exhausted (log "gave up")
+	actLogStopping                     // log "stopping" (reason says which line)
+)
+
+// stopReason says which "stopping" line a signal logs.
+type stopReason int
+
+const (
+	stopPaused  stopReason = iota // --pause ends
+	stopBackoff                   // a signal during the backoff ends the restart loop
+	stopGrace                     // a stop signal, with the grace period
+)
+
+// action is one thing the loop must do.
+type action struct {
+	kind    actionKind
+	sig     unix.Signal   // actForward, actPend, actDrop, actNoChild, actLogStopping, actStop: the signal
+	from    unix.Signal   // actPend: the signal as received, before --rewrite
+	delay   time.Duration // actSchedule
+	attempt int           // actSchedule, actGaveUp (restarts so far: attempt-1)
+	code    int           // actGaveUp: the last status
+	reason  stopReason    // actLogStopping
+}
+
+// policy is what the options say about the child's life.
+type policy struct {
+	restart     Restart
+	maxRestarts int // 0: unlimited
+	backoffMin  time.Duration
+	backoffMax  time.Duration
+	onUnhealthy Unhealthy
+	rewrite     signals.Rewrite
+	remap       map[int]int
+	pause       bool
+}
+
+// policyOf reads the machine's policy from cfg.
+func policyOf(cfg *Config) policy {
+	return policy{
+		restart:     cfg.Restart,
+		maxRestarts: cfg.MaxRestarts,
+		backoffMin:  cfg.BackoffMin,
+		backoffMax:  cfg.BackoffMax,
+		onUnhealthy: cfg.Health.OnUnhealthy,
+		rewrite:     cfg.Rewrite,
+		remap:       cfg.RemapExit,
+		pause:       cfg.Pause,
+	}
+}
+
+// machine is the state of the child's life: all that decisions need.
+type machine struct {
+	state    state
+	final    bool // no more restarts: tend exits once everything is gone
+	haveExit bool
+	lastCode int // the last main child's status
+	override int // status forced by the deadline (124) or an unhealthy exit (69)
+	attempt  int // consecutive restarts, for backoff and --max-restarts
+	restarts int // restarts in all
+	// restartDue: the backoff is over, the restart waits for leftovers.
+	restartDue bool
+	// unhealthyRestart: the child is being stopped to be restarted.
+	unhealthyRestart bool
+}
+
+// step is the transition function: the machine m, given event ev under
+// policy p, becomes the returned machine, and the loop performs the
+// returned actions in order.
+func step(m machine, ev event, p policy) (machine, []action) {
+	switch ev.kind {
+	case evStarted:
+		m.state = stateRunning
+		return m, nil
+	case evExited:
+		return m.exited(ev.code, ev.ranFor, p)
+	case evSignal:
+		return m.signal(ev.sig, ev.alive, p)
+	case evGraceOver:
+		return m, []action{{kind: actKill}}
+	case evRestartDue:
+		if m.state != stateBackoff {
+			return m, nil
+		}
+		m.restartDue = true
+		if ev.quiet {
+			return m.restart()
+		}
+		return m, nil
+	case evQuiet:
+		if m.state == stateBackoff && m.restartDue {
+			return m.restart()
+		}
+		return m, nil
+	case evDeadline:
+		m.override, m.final = ExitDeadline, true
+		m.restartDue = false
+		m.state = stateStopping
+		return m, []action{{kind: actCancelRestart}, {kind: actStopProbing}, {kind: actStop, sig: stopSignal(p)}}
+	case evUnhealthy:
+		if m.state != stateRunning {
+			return m, nil
+		}
+		if unhealthyAction(p) == UnhealthyExit {
+			m.override, m.final = ExitUnhealthy, true
+		} else {
+			m.unhealthyRestart = true
+		}
+		m.state = stateStopping
+		return m, []action{{kind: actStopProbing}, {kind: actStop, sig: stopSignal(p)}}
+	}
+	return m, nil
+}
+
+// exited records a run's status and either schedules the next run or
+// makes this one the last.
+func (m machine) exited(code int, ranFor time.Duration, p policy) (machine, []action) {
+	m.lastCode, m.haveExit = code, true
+	unhealthy := m.unhealthyRestart
+	m.unhealthyRestart = false
+	if m.final || !wantRestart(p.restart, code, unhealthy) {
+		m.final, m.state = true, stateStopping
+		return m, nil
+	}
+	m.attempt = nextAttempt(m.attempt, ranFor, p.backoffMax)
+	if exhausted(m.attempt, p.maxRestarts) {
+		m.final, m.state = true, stateStopping
+		return m, []action{{kind: actGaveUp, attempt: m.attempt, code: code}}
+	}
+	m.state, m.restartDue = stateBackoff, false
+	delay := backoff(m.attempt, p.backoffMin, p.backoffMax)
+	return m, []action{{kind: actSchedule, delay: delay, attempt: m.attempt}}
+}
+
+func (m machine) restart() (machine, []action) {
+	m.restartDue = false
+	m.restarts++
+	return m, []action{{kind: actStart}}
+}
+
+// signal rewrites and forwards one signal tend received. SIGTERM starts
+// the shutdown; SIGTERM and SIGINT end the restart loop.
+func (m machine) signal(sig unix.Signal, alive bool, p policy) (machine, []action) {
+	to, ok := p.rewrite.Apply(sig)
+	if !ok {
+		return m, []action{{kind: actDrop, sig: sig}}
+	}
+	stop := sig == unix.SIGTERM || to == unix.SIGTERM
+	end := stop || sig == unix.SIGINT || to == unix.SIGINT
+	if m.state == statePaused {
+		if !end {
+			return m, nil
+		}
+		m.final, m.state = true, stateStopping
+		return m, []action{{kind: actLogStopping, sig: sig, reason: stopPaused}, {kind: actStopLeftovers}}
+	}
+	if end && !m.final {
+		m.final = true
+		if m.state == stateBackoff {
+			m.state, m.restartDue = stateStopping, false
+			return m, []action{{kind: actLogStopping, sig: sig, reason: stopBackoff}, {kind: actCancelRestart}}
+		}
+	}
+	if !alive {
+		if m.state == stateBackoff {
+			return m, []action{{kind: actPend, sig: to, from: sig}}
+		}
+		return m, []action{{kind: actNoChild, sig: sig}}
+	}
+	acts := []action{{kind: actForward, sig: to}}
+	if stop {
+		acts = append(acts, action{kind: actForward, sig: unix.SIGCONT}) // a stopped child could not act on it
+		if m.state != stateStopping {
+			acts = append(acts, action{kind: actLogStopping, sig: sig, reason: stopGrace})
+		}
+		m.state = stateStopping
+		acts = append(acts, action{kind: actArmGrace})
+	}
+	return m, acts
+}
+
+// stopSignal is what a graceful stop sends: SIGTERM after --rewrite.
+func stopSignal(p policy) unix.Signal {
+	sig := unix.Signal(unix.SIGTERM)
+	if to, ok := p.rewrite.Apply(sig); ok {
+		sig = to
+	}
+	return sig
+}
+
+// unhealthyAction resolves --on-unhealthy's default: restart when the
+// restart policy restarts at all, exit otherwise.
+func unhealthyAction(p policy) Unhealthy {
+	if p.onUnhealthy != UnhealthyDefault {
+		return p.onUnhealthy
+	}
+	if p.restart != RestartNo {
+		return UnhealthyRestart
+	}
+	return UnhealthyExit
+}
+
+// exitStatus is the one place tend's exit status is computed: the
+// override (deadline, unhealthy) or else the last child's status (0 with
+// --pause or when no child ever exited), then --remap-exit, applied once.
+func (m machine) exitStatus(p policy) int {
+	status := m.lastCode
+	if m.override != 0 {
+		status = m.override
+	} else if p.pause || !m.haveExit {
+		status = 0
+	}
+	return finalStatus(status, p.remap)
+}
