@@ -83,6 +83,10 @@ type Config struct {
 	Health      Health
 	StatusAddr  string // "" : no status endpoint
 
+	// Version and Commit label tend_build_info on GET /metrics (see
+	// package metrics); cmd/tend sets them to what tend --version prints.
+	Version, Commit string
+
 	// Signals are the channels from signals.Notify, registered by the caller
 	// as early as it could; Run registers them itself when they are nil.
 	Signals *signals.Incoming

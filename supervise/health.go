@@ -10,6 +10,7 @@ import (
 
 	"github.com/tend-init/tend/reaper"
 	"github.com/tend-init/tend/signals"
+	"github.com/tend-init/tend/supervise/metrics"
 	"github.com/tend-init/tend/supervise/probe"
 )
 
@@ -19,6 +20,7 @@ type prober struct {
 	next       *time.Timer // fires when the next probe is due
 	timeout    *time.Timer // fires when a --health-cmd probe overstays
 	running    bool
+	began      time.Time // when the probe in flight started, for its duration
 	pid        int // the --health-cmd process, until reaped
 	timedOut   bool
 	failures   int       // consecutive failures that counted
@@ -75,7 +77,7 @@ func (s *supervisor) startProbe() {
 		return
 	}
 	h := s.cfg.Health
-	p.running, p.timedOut = true, false
+	p.running, p.timedOut, p.began = true, false, time.Now()
 	if len(h.Cmd) > 0 {
 		pid, err := s.startProbeCmd()
 		if err != nil {
@@ -141,6 +143,7 @@ func (s *supervisor) onProbeResult(r probeResult) {
 	}
 	p.running = false
 	p.lastErr, p.lastTime = r.err, time.Now()
+	s.metrics.Probe(s.probeKind(), r.err == nil, p.lastTime.Sub(p.began))
 	h := s.cfg.Health
 	if r.err == nil {
 		s.log.Debug("probe passed")
@@ -158,6 +161,18 @@ func (s *supervisor) onProbeResult(r probeResult) {
 		p.next = time.NewTimer(h.Interval)
 	}
 	s.publish()
+}
+
+// probeKind names the configured probe as package metrics does.
+func (s *supervisor) probeKind() string {
+	switch h := s.cfg.Health; {
+	case len(h.Cmd) > 0:
+		return metrics.KindCmd
+	case h.HTTP != nil:
+		return metrics.KindHTTP
+	default:
+		return metrics.KindTCP
+	}
 }
 
 // onUnhealthy stops the child gracefully and then exits with 69 or

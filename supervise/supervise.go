@@ -16,6 +16,7 @@ import (
 
 	"github.com/tend-init/tend/reaper"
 	"github.com/tend-init/tend/signals"
+	"github.com/tend-init/tend/supervise/metrics"
 	"github.com/tend-init/tend/supervise/spawn"
 	"github.com/tend-init/tend/supervise/status"
 	"github.com/tend-init/tend/supervise/tree"
@@ -62,6 +63,7 @@ type supervisor struct {
 	probeDone chan probeResult
 	status    atomic.Pointer[status.Snapshot]
 	server    *status.Server
+	metrics   *metrics.Metrics // nil without --status-addr; its methods then do nothing
 }
 
 // Run supervises cfg's command (or pauses) until it is over and every
@@ -99,7 +101,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 		s.cmd = cmd
 	}
 	if cfg.StatusAddr != "" {
-		srv, err := status.Listen(cfg.StatusAddr, s.status.Load, func(msg string, args ...any) { log.Debug(msg, args...) })
+		s.metrics = metrics.New(cfg.Version, cfg.Commit)
+		srv, err := status.Listen(cfg.StatusAddr, s.status.Load, s.metrics, func(msg string, args ...any) { log.Debug(msg, args...) })
 		if err != nil {
 			return fail(Usagef("--status-addr: %v", err))
 		}
@@ -310,6 +313,7 @@ func (s *supervisor) startMain() error {
 	}
 	s.main, s.started, s.noChildren = pid, time.Now(), false
 	s.m, _ = step(s.m, event{kind: evStarted}, s.pol)
+	s.metrics.ChildStarted(s.started)
 	s.termedGroup, s.group = 0, pid
 	s.graceOver, s.gaveUp = false, false
 	if s.m.restarts > 0 {
@@ -336,6 +340,8 @@ func (s *supervisor) startMain() error {
 func (s *supervisor) reap() {
 	exits, err := reaper.Reap(s.exits[:0])
 	s.exits = exits[:0]
+	// Every process tend collected counts as reaped, probes included.
+	s.metrics.Reaped(len(exits))
 	switch {
 	case err == nil:
 		s.noChildren = false
@@ -365,6 +371,7 @@ func (s *supervisor) reap() {
 func (s *supervisor) onMainExit(e reaper.Exit) {
 	code, ranFor := e.Code(), time.Since(s.started)
 	s.main = 0
+	s.metrics.ChildExited(code)
 	s.log.Info("exited", "pid", e.Pid, "status", code)
 	s.reclaimTerminal()
 	s.stopProbing()
@@ -389,6 +396,9 @@ func (s *supervisor) feed(ev event) {
 func (s *supervisor) do(a action) {
 	switch a.kind {
 	case actStart:
+		// A restart counts when it is performed, not when the backoff
+		// is scheduled: a stop during the backoff cancels it uncounted.
+		s.metrics.Restarted()
 		s.restart()
 	case actForward:
 		s.forward(a.sig)
@@ -488,6 +498,7 @@ func (s *supervisor) forward(sig unix.Signal) {
 		s.log.Warn("could not forward", "signal", signals.Name(sig), "pid", s.main, "err", err)
 		return
 	}
+	s.metrics.Forwarded(signals.Name(sig))
 	if group && sig == unix.SIGTERM {
 		s.termedGroup = s.main
 	}
@@ -566,6 +577,7 @@ func (s *supervisor) onKillAgain() {
 	s.gaveUp = true
 	if s.main != 0 { // unkillable (or a zombie its threads hold): count it as killed
 		s.main = 0
+		s.metrics.ChildExited(128 + int(unix.SIGKILL))
 		s.stopProbing()
 		s.feed(event{kind: evExited, code: 128 + int(unix.SIGKILL), ranFor: time.Since(s.started)})
 	}

@@ -2,6 +2,7 @@ package status
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,11 +13,16 @@ import (
 	"time"
 
 	"github.com/tend-init/tend/supervise/internal/http1"
+	"github.com/tend-init/tend/supervise/metrics"
 )
 
 // The --status-addr server is built on package net, not net/http, for the
 // same reason as the HTTP probe (issue 3, "Size"): two routes, GET and HEAD,
 // one request per connection.
+//
+// The response to GET /metrics is a few KiB rather than a few hundred
+// bytes, which still fits the socket's send buffer: the write deadline
+// stays the same.
 
 const (
 	// maxRequestHead bounds the request line and header fields together.
@@ -50,7 +56,8 @@ type Snapshot struct {
 
 // Server serves --status-addr: GET or HEAD /healthz (200 if the
 // current [Snapshot] is Live, else 503) and /readyz (200 if Ready, else 503),
-// each with the Snapshot as a JSON body. It speaks a strict subset of
+// each with the Snapshot as a JSON body; and /metrics (200, the Prometheus
+// text format of [metrics.Metrics.WriteTo]) when it was given metrics. It speaks a strict subset of
 // HTTP/1.1: one request per connection (Connection: close), a request head
 // of at most 4 KiB read within 2s, no request body. It keeps at most 16
 // connections open; a new one closes the oldest that is still waiting for
@@ -58,6 +65,7 @@ type Snapshot struct {
 type Server struct {
 	ln           net.Listener
 	current      func() *Snapshot
+	metrics      *metrics.Metrics // nil: no /metrics route
 	logf         func(msg string, args ...any)
 	readTimeout  time.Duration
 	writeTimeout time.Duration
@@ -87,13 +95,15 @@ type connState struct {
 // until [Server.Close]. current returns the latest Snapshot (nil before
 // the first is published: then the endpoint answers 503 with state
 // "starting"); it must be safe to call from other goroutines, as an
-// [sync/atomic.Pointer] Load is. logf, if not nil, receives accept errors
+// [sync/atomic.Pointer] Load is. m, if not nil, is served on /metrics; the
+// event loop records into it while connection goroutines write it out,
+// which [metrics.Metrics] allows. logf, if not nil, receives accept errors
 // and rejected requests (Run passes a debug logger).
-func Listen(addr string, current func() *Snapshot, logf func(msg string, args ...any)) (*Server, error) {
-	return listen(addr, current, logf, statusReadTimeout, statusWriteTimeout)
+func Listen(addr string, current func() *Snapshot, m *metrics.Metrics, logf func(msg string, args ...any)) (*Server, error) {
+	return listen(addr, current, m, logf, statusReadTimeout, statusWriteTimeout)
 }
 
-func listen(addr string, current func() *Snapshot, logf func(msg string, args ...any), readTimeout, writeTimeout time.Duration) (*Server, error) {
+func listen(addr string, current func() *Snapshot, m *metrics.Metrics, logf func(msg string, args ...any), readTimeout, writeTimeout time.Duration) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		// A bind error names the address ("listen tcp ADDR: bind: address
@@ -110,6 +120,7 @@ func listen(addr string, current func() *Snapshot, logf func(msg string, args ..
 	s := &Server{
 		ln:           ln,
 		current:      current,
+		metrics:      m,
 		logf:         logf,
 		readTimeout:  readTimeout,
 		writeTimeout: writeTimeout,
@@ -301,11 +312,18 @@ func (s *Server) route(method, target string) (code int, header string, body []b
 			}
 		}
 	}
-	if path != "/healthz" && path != "/readyz" {
+	if path != "/healthz" && path != "/readyz" && (path != "/metrics" || s.metrics == nil) {
 		return 404, "", []byte("not found\n")
 	}
 	if method != "GET" && method != "HEAD" {
 		return 405, "Allow: GET, HEAD\r\n", []byte("method not allowed\n")
+	}
+	if path == "/metrics" {
+		// Rendered in full even for HEAD, whose Content-Length is the
+		// body's. Writing to a bytes.Buffer cannot fail.
+		var b bytes.Buffer
+		_, _ = s.metrics.WriteTo(&b)
+		return 200, "Content-Type: " + metrics.ContentType + "\r\n", b.Bytes()
 	}
 	st := s.current()
 	if st == nil {

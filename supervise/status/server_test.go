@@ -1,12 +1,14 @@
 package status
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,13 +16,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tend-init/tend/supervise/metrics"
 )
 
 // startStatus serves a status endpoint on a free loopback port until the
 // test ends, publishing whatever st holds.
 func startStatus(t *testing.T, st *atomic.Pointer[Snapshot], readTimeout time.Duration) *Server {
 	t.Helper()
-	s, err := listen("127.0.0.1:0", st.Load, func(msg string, args ...any) { t.Log(append([]any{msg}, args...)...) }, readTimeout, 5*time.Second)
+	s, err := listen("127.0.0.1:0", st.Load, nil, func(msg string, args ...any) { t.Log(append([]any{msg}, args...)...) }, readTimeout, 5*time.Second)
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
@@ -523,7 +527,7 @@ func tryRequest(addr string) (string, error) {
 // served, and returns; a second Close returns the same.
 func TestStatusServerClose(t *testing.T) {
 	var cur atomic.Pointer[Snapshot]
-	srv, err := listen("127.0.0.1:0", cur.Load, nil, time.Minute, time.Minute)
+	srv, err := listen("127.0.0.1:0", cur.Load, nil, nil, time.Minute, time.Minute)
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
@@ -576,7 +580,7 @@ func TestListenStatusErrors(t *testing.T) {
 	var cur atomic.Pointer[Snapshot]
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Listen(tt.addr, cur.Load, nil)
+			s, err := Listen(tt.addr, cur.Load, nil, nil)
 			if err == nil {
 				s.Close()
 				t.Fatalf("Listen(%q) = <nil>; want error containing %q", tt.addr, tt.wantErr)
@@ -597,4 +601,68 @@ func listenTCP(t *testing.T) net.Listener {
 	}
 	t.Cleanup(func() { _ = ln.Close() })
 	return ln
+}
+
+func TestStatusServerMetrics(t *testing.T) {
+	m := metrics.New("v9.9.9", "abc123")
+	m.ChildStarted(time.Unix(1764700000, 0))
+	m.Forwarded("SIGHUP")
+	var cur atomic.Pointer[Snapshot]
+	srv, err := listen("127.0.0.1:0", cur.Load, m, nil, 5*time.Second, 5*time.Second)
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	var want bytes.Buffer
+	if _, err := m.WriteTo(&want); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, req  string
+		wantStatus string
+		wantBody   string
+	}{
+		{"GET", "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 200 OK", want.String()},
+		{"GET with query", "GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 200 OK", want.String()},
+		{"HEAD", "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 200 OK", ""},
+		{"POST", "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 405 Method Not Allowed", "method not allowed\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := rawRequest(t, srv.Addr().String(), tt.req)
+			head, body, ok := strings.Cut(got, "\r\n\r\n")
+			if !ok {
+				t.Fatalf("response %q has no end of head", got)
+			}
+			lines := strings.Split(head, "\r\n")
+			if lines[0] != tt.wantStatus {
+				t.Errorf("status line %q; want %q", lines[0], tt.wantStatus)
+			}
+			if body != tt.wantBody {
+				t.Errorf("body %q; want %q", body, tt.wantBody)
+			}
+			if tt.wantStatus != "HTTP/1.1 200 OK" {
+				return
+			}
+			if !slices.Contains(lines, "Content-Type: text/plain; version=0.0.4; charset=utf-8") {
+				t.Errorf("head %q lacks the Prometheus text format's Content-Type", head)
+			}
+			if cl := "Content-Length: " + strconv.Itoa(want.Len()); !slices.Contains(lines, cl) {
+				t.Errorf("head %q lacks %q", head, cl)
+			}
+			if tt.name != "HEAD" && !strings.HasPrefix(body, "# HELP ") {
+				t.Errorf("body %q does not start with # HELP", body)
+			}
+		})
+	}
+}
+
+// A server given no metrics has no /metrics route.
+func TestStatusServerNoMetrics(t *testing.T) {
+	var cur atomic.Pointer[Snapshot]
+	srv := startStatus(t, &cur, 5*time.Second)
+	got := rawRequest(t, srv.Addr().String(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+	if !strings.HasPrefix(got, "HTTP/1.1 404 Not Found\r\n") {
+		t.Errorf("GET /metrics without metrics answered %q; want 404", got)
+	}
 }
