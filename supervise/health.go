@@ -21,7 +21,7 @@ type prober struct {
 	timeout    *time.Timer // fires when a --health-cmd probe overstays
 	running    bool
 	began      time.Time // when the probe in flight started, for its duration
-	pid        int // the --health-cmd process, until reaped
+	pid        int       // the --health-cmd process, until reaped
 	timedOut   bool
 	failures   int       // consecutive failures that counted
 	startUntil time.Time // end of --health-start-period
