@@ -96,7 +96,7 @@ func flags() []cli.Flag {
 		str(fHealthRetry, "3", "`N` consecutive failed probes make the child unhealthy", categorySuper),
 		str(fHealthStart, "0s", "probe failures in this `DURATION` after a start do not count", categorySuper),
 		str(fOnUnhealthy, "", "when unhealthy: `exit` (status 69) or restart; default: restart if --restart is not no, else exit", categorySuper),
-		str(fStatusAddr, "", "serve GET /healthz and /readyz on `ADDR` (e.g. 127.0.0.1:8081)", categorySuper),
+		str(fStatusAddr, "", "serve GET /healthz, /readyz and /metrics on `ADDR` (e.g. 127.0.0.1:8081)", categorySuper),
 		str(fCheck, "", "probe `URL` once and exit 0 if healthy, 1 if not; start no command: http://HOST[:PORT][/PATH] (2xx and 3xx are healthy) or tcp://HOST:PORT", categoryCheck),
 		str(fCheckTimeout, "1s", "`DURATION` the --check probe may take", categoryCheck),
 		str(fCopyTo, "", "copy tend's executable to `DIR`/tend (mode 0755) and exit 0; start no command", categoryCopy),
