@@ -166,6 +166,7 @@ func newApp(in signals.Incoming, status *int, format *string) *cli.App {
 // dropped if any, and flushes the log before returning.
 func execute(cfg supervise.Config, in signals.Incoming, log *slog.Logger, sink *logsink.Sink) (int, error) {
 	cfg.Signals = &in
+	cfg.Version, cfg.Commit = version, commitID() // tend_build_info, as tend --version prints them
 	status, err := supervise.Run(context.Background(), cfg, log)
 	if n := sink.Dropped(); n > 0 {
 		// The one warning of this kind: stderr was full for a second at a

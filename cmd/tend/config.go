@@ -35,7 +35,6 @@ func parseConfig(c *cli.Context) (supervise.Config, error) {
 	cfg.User = c.String(fUser)
 	cfg.Workdir = c.String(fWorkdir)
 	cfg.StatusAddr = c.String(fStatusAddr)
-	cfg.Version, cfg.Commit = version, commitID()
 
 	switch v := c.String(fForward); v {
 	case "group":
