@@ -167,8 +167,15 @@ func TestScriptedRun(t *testing.T) {
 	exited := false
 	t.Cleanup(func() {
 		if !exited {
-			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
-			<-waited
+			// SIGTERM first, so that tend stops the child's process group;
+			// SIGKILL if it does not exit in time.
+			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
+			select {
+			case <-waited:
+			case <-time.After(5 * time.Second):
+				_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+				<-waited
+			}
 		}
 		if t.Failed() {
 			t.Logf("tend's output:\n%s", logs.String())
