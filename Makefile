@@ -63,8 +63,8 @@ stress: build ## the full stress and fault suite
 fuzz: ## every fuzz target for a bounded time; the corpus kept in each package's testdata/fuzz runs in every go test
 	./scripts/fuzz.sh $${FUZZTIME:-15s}
 
-metrics-check: ## the /metrics output parsed by Prometheus's own parser (metricstest, a module of its own)
-	cd metricstest && go vet ./... && go test -count=1 ./...
+metrics-check: build ## tend's /metrics after a scripted run, parsed by Prometheus's own parser (metricstest, a module of its own)
+	cd metricstest && go vet ./... && TEND_TEST_BIN=$(CURDIR)/bin/tend go test -count=1 -timeout 3m ./...
 
 test-386: ## the unit tests as a 32-bit program (ids, signal masks and raw system calls differ there); on amd64 hosts only
 	@if [ "$$(go env GOHOSTARCH)" = amd64 ]; then CGO_ENABLED=0 GOARCH=386 go test -count=1 ./signals/ ./supervise/ ./reaper/ ./cmd/...; \
