@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -72,16 +73,25 @@ type Config struct {
 	Grace       time.Duration
 	NoSubreaper bool
 	PdeathSig   unix.Signal // 0: none
-	User        string      // USER[:GROUP], names or numbers; "" keeps tend's
-	Workdir     string
+	// StopSignal is what tend sends when it stops the child itself
+	// (deadline, unhealthy) and what starts the stop of leftovers;
+	// 0: SIGTERM (after Rewrite, for the main child).
+	StopSignal unix.Signal
+	User       string // USER[:GROUP], names or numbers; "" keeps tend's
+	Workdir    string
 
-	Restart     Restart
-	MaxRestarts int // 0: unlimited
-	BackoffMin  time.Duration
-	BackoffMax  time.Duration
-	Deadline    time.Duration // 0: none
-	Health      Health
-	StatusAddr  string // "" : no status endpoint
+	Restart Restart
+	// RestartCodes, when not empty, are the only exit codes that restart;
+	// NoRestartCodes never restart. Both refine RestartOnFailure and
+	// RestartAlways and need one of them; they may not overlap.
+	RestartCodes   []int
+	NoRestartCodes []int
+	MaxRestarts    int // 0: unlimited
+	BackoffMin     time.Duration
+	BackoffMax     time.Duration
+	Deadline       time.Duration // 0: none
+	Health         Health
+	StatusAddr     string // "" : no status endpoint
 
 	// Version and Commit label tend_build_info on GET /metrics (see
 	// package metrics); cmd/tend sets them to what tend --version prints.
@@ -139,6 +149,11 @@ func (c *Config) Validate() error {
 		return Usagef("--backoff-min %s is above --backoff-max %s", c.BackoffMin, c.BackoffMax)
 	case c.Deadline < 0:
 		return Usagef("--deadline: negative duration %s", c.Deadline)
+	case c.StopSignal == unix.SIGSTOP:
+		return Usagef("--stop-signal: SIGSTOP stops nothing for good")
+	}
+	if err := c.validateCodes(); err != nil {
+		return err
 	}
 	h := c.Health
 	kinds := 0
@@ -160,6 +175,32 @@ func (c *Config) Validate() error {
 		return Usagef("--health-start-period: negative duration %s", h.StartPeriod)
 	case c.Pause && kinds > 0:
 		return Usagef("--pause cannot be combined with a health probe")
+	}
+	return nil
+}
+
+// validateCodes checks --restart-codes and --no-restart-codes against
+// --restart and against each other.
+func (c *Config) validateCodes() error {
+	if c.Restart == RestartNo {
+		switch {
+		case len(c.RestartCodes) > 0:
+			return Usagef("--restart-codes needs --restart on-failure or always")
+		case len(c.NoRestartCodes) > 0:
+			return Usagef("--no-restart-codes needs --restart on-failure or always")
+		}
+	}
+	for _, list := range [][]int{c.RestartCodes, c.NoRestartCodes} {
+		for _, code := range list {
+			if code < 0 || code > 255 {
+				return Usagef("exit code %d: codes run from 0 to 255", code)
+			}
+		}
+	}
+	for _, code := range c.RestartCodes {
+		if slices.Contains(c.NoRestartCodes, code) {
+			return Usagef("exit code %d is in both --restart-codes and --no-restart-codes", code)
+		}
 	}
 	return nil
 }

@@ -77,7 +77,7 @@ const (
 	actStop                            // stop the main child gracefully: stopSignal, SIGCONT, grace
 	actArmGrace                        // start the grace period unless one runs
 	actKill                            // the grace is over: SIGKILL what is left
-	actStopLeftovers                   // SIGTERM every descendant (--pause stopping)
+	actStopLeftovers                   // leftoverSignal to every descendant (--pause stopping)
 	actSchedule                        // restart after delay (log "restarting" with attempt)
 	actCancelRestart                   // cancel a scheduled restart
 	actStopProbing                     // cancel the probe schedule and any probe in flight
@@ -107,27 +107,35 @@ type action struct {
 
 // policy is what the options say about the child's life.
 type policy struct {
-	restart     Restart
-	maxRestarts int // 0: unlimited
-	backoffMin  time.Duration
-	backoffMax  time.Duration
-	onUnhealthy Unhealthy
-	rewrite     signals.Rewrite
-	remap       map[int]int
-	pause       bool
+	restart Restart
+	// restartCodes and noRestartCodes refine restart (see wantRestart).
+	restartCodes   []int
+	noRestartCodes []int
+	maxRestarts    int // 0: unlimited
+	backoffMin     time.Duration
+	backoffMax     time.Duration
+	onUnhealthy    Unhealthy
+	rewrite        signals.Rewrite
+	remap          map[int]int
+	pause          bool
+	// stopSignal is --stop-signal; 0: SIGTERM after --rewrite.
+	stopSignal unix.Signal
 }
 
 // policyOf reads the machine's policy from cfg.
 func policyOf(cfg *Config) policy {
 	return policy{
-		restart:     cfg.Restart,
-		maxRestarts: cfg.MaxRestarts,
-		backoffMin:  cfg.BackoffMin,
-		backoffMax:  cfg.BackoffMax,
-		onUnhealthy: cfg.Health.OnUnhealthy,
-		rewrite:     cfg.Rewrite,
-		remap:       cfg.RemapExit,
-		pause:       cfg.Pause,
+		restart:        cfg.Restart,
+		restartCodes:   cfg.RestartCodes,
+		noRestartCodes: cfg.NoRestartCodes,
+		maxRestarts:    cfg.MaxRestarts,
+		backoffMin:     cfg.BackoffMin,
+		backoffMax:     cfg.BackoffMax,
+		onUnhealthy:    cfg.Health.OnUnhealthy,
+		rewrite:        cfg.Rewrite,
+		remap:          cfg.RemapExit,
+		pause:          cfg.Pause,
+		stopSignal:     cfg.StopSignal,
 	}
 }
 
@@ -200,7 +208,7 @@ func (m machine) exited(code int, ranFor time.Duration, p policy) (machine, []ac
 	m.lastCode, m.haveExit = code, true
 	unhealthy := m.unhealthyRestart
 	m.unhealthyRestart = false
-	if m.final || !wantRestart(p.restart, code, unhealthy) {
+	if m.final || !wantRestart(p, code, unhealthy) {
 		m.final, m.state = true, stateStopping
 		return m, nil
 	}
@@ -261,13 +269,32 @@ func (m machine) signal(sig unix.Signal, alive bool, p policy) (machine, []actio
 	return m, acts
 }
 
-// stopSignal is what a graceful stop sends: SIGTERM after --rewrite.
+// stopSignal is what a stop tend decides (deadline, unhealthy, a restart
+// after unhealthy) sends to the main child: --stop-signal as given, which
+// --rewrite does not touch; without it SIGTERM after --rewrite, as before
+// --stop-signal existed. Signals tend receives are forwarded after
+// --rewrite and never replaced by --stop-signal.
 func stopSignal(p policy) unix.Signal {
+	if p.stopSignal != 0 {
+		return p.stopSignal
+	}
 	sig := unix.Signal(unix.SIGTERM)
 	if to, ok := p.rewrite.Apply(sig); ok {
 		sig = to
 	}
 	return sig
+}
+
+// leftoverSignal is what starts the stop of the descendants left once the
+// main child is gone (before a restart, at the end, when --pause stops):
+// --stop-signal, so that every process tend stops gets the one signal the
+// image asked for; without it SIGTERM. --rewrite applies to forwarded
+// signals only, and leftovers were never forwarded anything.
+func leftoverSignal(p policy) unix.Signal {
+	if p.stopSignal != 0 {
+		return p.stopSignal
+	}
+	return unix.SIGTERM
 }
 
 // unhealthyAction resolves --on-unhealthy's default: restart when the

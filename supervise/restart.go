@@ -1,6 +1,9 @@
 package supervise
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // minBackoff is the shortest wait before a restart, whatever the flags: a
 // crash-looping command must never spin.
@@ -8,17 +11,29 @@ const minBackoff = 10 * time.Millisecond
 
 // wantRestart decides whether the main child is started again after an exit
 // with status code. unhealthy means tend itself stopped the child because
-// its probe failed and --on-unhealthy asked for a restart.
-func wantRestart(policy Restart, code int, unhealthy bool) bool {
-	switch policy {
-	case RestartAlways:
+// its probe failed and --on-unhealthy asked for a restart: that is its own
+// reason, and the exit codes lists are not consulted (the status is the
+// result of tend's stop, not the child's verdict).
+//
+// Otherwise, in this order: --restart no never restarts; a code in
+// --no-restart-codes never restarts; when --restart-codes is given, only
+// its codes restart (on-failure and always then behave alike); else
+// on-failure restarts on a non-zero code and always on any code.
+// --max-restarts and the backoff apply afterwards, to every restart.
+func wantRestart(p policy, code int, unhealthy bool) bool {
+	switch {
+	case unhealthy:
 		return true
-	case RestartOnFailure:
-		return code != 0 || unhealthy
-	case RestartNo:
-		return unhealthy
+	case p.restart == RestartNo:
+		return false
+	case slices.Contains(p.noRestartCodes, code):
+		return false
+	case len(p.restartCodes) > 0:
+		return slices.Contains(p.restartCodes, code)
+	case p.restart == RestartOnFailure:
+		return code != 0
 	}
-	return false
+	return p.restart == RestartAlways
 }
 
 // backoff returns the wait before restart number attempt (1 for the first):

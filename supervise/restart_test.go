@@ -11,30 +11,63 @@ func TestWantRestart(t *testing.T) {
 	tests := []struct {
 		name      string
 		policy    Restart
+		codes     []int // --restart-codes
+		never     []int // --no-restart-codes
 		code      int
 		unhealthy bool
 		want      bool
 	}{
-		{"no, exit 0", RestartNo, 0, false, false},
-		{"no, exit 1", RestartNo, 1, false, false},
-		{"no, SIGTERM", RestartNo, 143, false, false},
-		{"no, unhealthy", RestartNo, 143, true, true},
-		{"on-failure, exit 0", RestartOnFailure, 0, false, false},
-		{"on-failure, exit 1", RestartOnFailure, 1, false, true},
-		{"on-failure, exit 255", RestartOnFailure, 255, false, true},
-		{"on-failure, SIGKILL", RestartOnFailure, 137, false, true},
-		{"on-failure, exit 0 unhealthy", RestartOnFailure, 0, true, true},
-		{"on-failure, SIGTERM unhealthy", RestartOnFailure, 143, true, true},
-		{"always, exit 0", RestartAlways, 0, false, true},
-		{"always, exit 1", RestartAlways, 1, false, true},
-		{"always, SIGTERM", RestartAlways, 143, false, true},
-		{"always, unhealthy", RestartAlways, 0, true, true},
-		{"unknown policy", Restart(99), 1, false, false},
+		{"no, exit 0", RestartNo, nil, nil, 0, false, false},
+		{"no, exit 1", RestartNo, nil, nil, 1, false, false},
+		{"no, SIGTERM", RestartNo, nil, nil, 143, false, false},
+		{"no, unhealthy", RestartNo, nil, nil, 143, true, true},
+		{"on-failure, exit 0", RestartOnFailure, nil, nil, 0, false, false},
+		{"on-failure, exit 1", RestartOnFailure, nil, nil, 1, false, true},
+		{"on-failure, exit 255", RestartOnFailure, nil, nil, 255, false, true},
+		{"on-failure, SIGKILL", RestartOnFailure, nil, nil, 137, false, true},
+		{"on-failure, exit 0 unhealthy", RestartOnFailure, nil, nil, 0, true, true},
+		{"on-failure, SIGTERM unhealthy", RestartOnFailure, nil, nil, 143, true, true},
+		{"always, exit 0", RestartAlways, nil, nil, 0, false, true},
+		{"always, exit 1", RestartAlways, nil, nil, 1, false, true},
+		{"always, SIGTERM", RestartAlways, nil, nil, 143, false, true},
+		{"always, unhealthy", RestartAlways, nil, nil, 0, true, true},
+		{"unknown policy", Restart(99), nil, nil, 1, false, false},
+
+		// --restart-codes: only the listed codes restart.
+		{"on-failure, codes 1,2,137, exit 2", RestartOnFailure, []int{1, 2, 137}, nil, 2, false, true},
+		{"on-failure, codes 1,2,137, exit 137", RestartOnFailure, []int{1, 2, 137}, nil, 137, false, true},
+		{"on-failure, codes 1,2,137, exit 4", RestartOnFailure, []int{1, 2, 137}, nil, 4, false, false},
+		{"on-failure, codes 1,2,137, exit 0", RestartOnFailure, []int{1, 2, 137}, nil, 0, false, false},
+		{"on-failure, codes 0, exit 0", RestartOnFailure, []int{0}, nil, 0, false, true},
+		{"on-failure, codes 0, exit 1", RestartOnFailure, []int{0}, nil, 1, false, false},
+		{"always, codes 2, exit 2", RestartAlways, []int{2}, nil, 2, false, true},
+		{"always, codes 2, exit 0", RestartAlways, []int{2}, nil, 0, false, false},
+		{"always, codes 2,2 (duplicate), exit 2", RestartAlways, []int{2, 2}, nil, 2, false, true},
+		{"codes 2, exit 4 unhealthy", RestartAlways, []int{2}, nil, 4, true, true},
+
+		// --no-restart-codes: the listed codes never restart.
+		{"always, never 0,3, exit 3", RestartAlways, nil, []int{0, 3}, 3, false, false},
+		{"always, never 0,3, exit 0", RestartAlways, nil, []int{0, 3}, 0, false, false},
+		{"always, never 0,3, exit 1", RestartAlways, nil, []int{0, 3}, 1, false, true},
+		{"on-failure, never 3, exit 3", RestartOnFailure, nil, []int{3}, 3, false, false},
+		{"on-failure, never 3, exit 0", RestartOnFailure, nil, []int{3}, 0, false, false},
+		{"on-failure, never 3, exit 143", RestartOnFailure, nil, []int{3}, 143, false, true},
+		{"never 143, unhealthy stop 143", RestartAlways, nil, []int{143}, 143, true, true},
+
+		// Both lists: --no-restart-codes is checked first.
+		{"codes 1,2, never 3, exit 2", RestartAlways, []int{1, 2}, []int{3}, 2, false, true},
+		{"codes 1,2, never 3, exit 3", RestartAlways, []int{1, 2}, []int{3}, 3, false, false},
+		{"codes 1,2, never 3, exit 5", RestartAlways, []int{1, 2}, []int{3}, 5, false, false},
+
+		// --restart no ignores the lists (Validate refuses them anyway).
+		{"no, codes 1, exit 1", RestartNo, []int{1}, nil, 1, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := wantRestart(tt.policy, tt.code, tt.unhealthy); got != tt.want {
-				t.Errorf("wantRestart(%d, %d, %v) = %v; want %v", tt.policy, tt.code, tt.unhealthy, got, tt.want)
+			p := policy{restart: tt.policy, restartCodes: tt.codes, noRestartCodes: tt.never}
+			if got := wantRestart(p, tt.code, tt.unhealthy); got != tt.want {
+				t.Errorf("wantRestart(%d, codes %v, never %v, %d, %v) = %v; want %v",
+					tt.policy, tt.codes, tt.never, tt.code, tt.unhealthy, got, tt.want)
 			}
 		})
 	}
@@ -161,7 +194,7 @@ func TestRestartSeries(t *testing.T) {
 	attempt, runs := 0, 1
 	for {
 		code := 1
-		if !wantRestart(RestartOnFailure, code, false) {
+		if !wantRestart(policy{restart: RestartOnFailure}, code, false) {
 			t.Fatalf("wantRestart(on-failure, 1, false) = false")
 		}
 		attempt = nextAttempt(attempt, time.Millisecond, hi)

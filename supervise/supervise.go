@@ -43,7 +43,7 @@ type supervisor struct {
 
 	noChildren bool // the last reap found no child at all
 
-	termedGroup int // process group that got SIGTERM from a stop, 0 if none
+	termedGroup int // process group that got leftoverSignal from a stop, 0 if none
 	group       int // process group of the current or last run (its main child's pid)
 
 	grace    *time.Timer
@@ -499,7 +499,7 @@ func (s *supervisor) forward(sig unix.Signal) {
 		return
 	}
 	s.metrics.Forwarded(signals.Name(sig))
-	if group && sig == unix.SIGTERM {
+	if group && sig == leftoverSignal(s.pol) {
 		s.termedGroup = s.main
 	}
 	if group {
@@ -509,21 +509,23 @@ func (s *supervisor) forward(sig unix.Signal) {
 	}
 }
 
-// stopLeftovers sends SIGTERM to every descendant and arms the grace timer.
+// stopLeftovers sends leftoverSignal (--stop-signal, else SIGTERM) to
+// every descendant and arms the grace timer.
 //
-// Members of a process group that already got SIGTERM from the shutdown
-// are skipped: a second SIGTERM would run their handlers again.
+// Members of a process group that already got that signal from the
+// shutdown are skipped: a second one would run their handlers again.
 func (s *supervisor) stopLeftovers() {
 	if s.graceOver { // no second grace: SIGKILL now
 		s.killAgain()
 		return
 	}
-	n, err := s.tree.SignalDescendants(unix.SIGTERM, tree.Stop{Main: s.main, Group: s.group, Skip: s.termedGroup, Final: s.m.final})
+	sig := leftoverSignal(s.pol)
+	n, err := s.tree.SignalDescendants(sig, tree.Stop{Main: s.main, Group: s.group, Skip: s.termedGroup, Final: s.m.final})
 	if err != nil {
 		s.log.Debug("signalling leftovers", "err", err)
 	}
 	if n != 0 {
-		s.log.Info("stopping leftovers", "signal", "SIGTERM", "grace", s.cfg.Grace)
+		s.log.Info("stopping leftovers", "signal", signals.Name(sig), "grace", s.cfg.Grace)
 	}
 	s.armGrace()
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/tend-init/tend/signals"
 	"github.com/tend-init/tend/supervise"
@@ -78,6 +80,29 @@ func parseConfig(c *cli.Context) (supervise.Config, error) {
 			p.fail(fPdeathsig, "%s cannot be caught", signals.Name(sig))
 		}
 		cfg.PdeathSig = sig
+	}
+	if v := c.String(fStopSignal); v != "" {
+		sig, err := signals.Parse(v)
+		if err != nil {
+			p.fail(fStopSignal, "%v", err)
+		} else if sig == unix.SIGSTOP {
+			p.fail(fStopSignal, "%q is SIGSTOP, which stops nothing for good", v)
+		}
+		cfg.StopSignal = sig
+	}
+	cfg.RestartCodes = p.codes(fRestartCodes)
+	cfg.NoRestartCodes = p.codes(fNoRestart)
+	if cfg.Restart == supervise.RestartNo {
+		for _, name := range []string{fRestartCodes, fNoRestart} {
+			if c.IsSet(name) {
+				p.fail(name, "needs --restart on-failure or always")
+			}
+		}
+	}
+	for _, code := range cfg.RestartCodes {
+		if slices.Contains(cfg.NoRestartCodes, code) {
+			p.fail(fRestartCodes, "exit code %d is also in --%s", code, fNoRestart)
+		}
 	}
 	cfg.Grace = p.duration(fGrace)
 	cfg.MaxRestarts = p.count(fMaxRestarts)
@@ -161,6 +186,21 @@ func (p *parser) count(name string) int {
 		p.fail(name, "negative number %q", v)
 	}
 	return n
+}
+
+// codes reads a list of exit codes, each 0..255; duplicates are kept
+// (harmless), an empty entry is refused.
+func (p *parser) codes(name string) []int {
+	var out []int
+	for _, s := range p.c.StringSlice(name) {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 0 || n > 255 {
+			p.fail(name, "invalid exit code %q: codes run from 0 to 255", s)
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // remaps reads FROM:TO exit status rules, each side 0..255.

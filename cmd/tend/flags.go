@@ -10,6 +10,7 @@ const (
 	fGrace        = "grace"
 	fNoSubreaper  = "no-subreaper"
 	fPdeathsig    = "pdeathsig"
+	fStopSignal   = "stop-signal"
 	fUser         = "user"
 	fWorkdir      = "workdir"
 	fPause        = "pause"
@@ -19,6 +20,8 @@ const (
 	fQuiet        = "quiet"
 	fRestart      = "restart"
 	fMaxRestarts  = "max-restarts"
+	fRestartCodes = "restart-codes"
+	fNoRestart    = "no-restart-codes"
 	fBackoffMin   = "backoff-min"
 	fBackoffMax   = "backoff-max"
 	fDeadline     = "deadline"
@@ -78,12 +81,15 @@ func flags() []cli.Flag {
 		list(fRemapExit, "`FROM:TO`: exit with TO when tend would exit with FROM (e.g. 143:0); repeatable", categoryCore),
 		str(fGrace, "10s", "`DURATION` from the start of the shutdown until whatever is left gets SIGKILL", categoryCore),
 		boolean(fNoSubreaper, "do not become a child subreaper when not PID 1", categoryCore),
+		str(fStopSignal, "", "`SIGNAL` tend sends when it stops the child itself (deadline, unhealthy) and to leftovers (names or numbers; default: SIGTERM, after --rewrite for the child)", categoryCore),
 		str(fPdeathsig, "", "`SIGNAL` tend receives when its parent dies, handled as if sent", categoryCore),
 		str(fUser, "", "run the command as `USER[:GROUP]` (names from the image's /etc/passwd and /etc/group, or numbers)", categoryCore),
 		str(fWorkdir, "", "run the command in `DIR`", categoryCore),
 		boolean(fPause, "run no command: reap orphans and exit 0 on SIGTERM or SIGINT", categoryCore),
 		boolean(fQueueSignals, "forward every queued copy of a signal, not at least one of each kind (tend then executes itself once at start)", categoryCore),
 		str(fRestart, "no", "restart the command: `no`, on-failure or always", categorySuper),
+		list(fRestartCodes, "`CODES`: restart only on these exit codes (e.g. 1,2,137; needs --restart on-failure or always)", categorySuper),
+		list(fNoRestart, "`CODES`: never restart on these exit codes (e.g. 0,3; needs --restart on-failure or always)", categorySuper),
 		str(fMaxRestarts, "10", "give up after `N` consecutive restarts (0: never give up)", categorySuper),
 		str(fBackoffMin, "1s", "`DURATION` to wait before the first restart, doubled for each consecutive one", categorySuper),
 		str(fBackoffMax, "1m", "longest `DURATION` between restarts; a run longer than this and than 1s resets the count", categorySuper),
