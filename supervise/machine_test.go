@@ -19,6 +19,13 @@ func pol(r Restart) policy {
 
 func running() machine { return machine{state: stateRunning} }
 
+// codesPol is pol(r) with --restart-codes and --no-restart-codes.
+func codesPol(r Restart, codes, never []int) policy {
+	p := pol(r)
+	p.restartCodes, p.noRestartCodes = codes, never
+	return p
+}
+
 // kinds lists the kinds of acts, for comparisons.
 func kinds(acts []action) []actionKind {
 	out := []actionKind{}
@@ -51,6 +58,12 @@ func TestMachineExit(t *testing.T) {
 		{name: "backoff capped", m: machine{state: stateRunning, attempt: 8}, p: pol(RestartAlways), code: 1, ranFor: short, wantState: stateBackoff, wantActs: []actionKind{actSchedule}, wantDelay: time.Minute, wantTry: 9},
 		{name: "long run resets", m: machine{state: stateRunning, attempt: 5}, p: pol(RestartAlways), code: 1, ranFor: 2 * time.Minute, wantState: stateBackoff, wantActs: []actionKind{actSchedule}, wantDelay: time.Second, wantTry: 1},
 		{name: "max restarts exhausted", m: machine{state: stateRunning, attempt: 10}, p: pol(RestartAlways), code: 3, ranFor: short, wantState: stateStopping, wantFinal: true, wantActs: []actionKind{actGaveUp}, wantTry: 11},
+		{name: "always, --no-restart-codes 3, exit 3: the end", m: running(), p: codesPol(RestartAlways, nil, []int{3}), code: 3, ranFor: short, wantState: stateStopping, wantFinal: true, wantActs: []actionKind{}},
+		{name: "always, --no-restart-codes 3, exit 1: restart", m: running(), p: codesPol(RestartAlways, nil, []int{3}), code: 1, ranFor: short, wantState: stateBackoff, wantActs: []actionKind{actSchedule}, wantDelay: time.Second, wantTry: 1},
+		{name: "on-failure, --restart-codes 2, exit 2: restart", m: running(), p: codesPol(RestartOnFailure, []int{2}, nil), code: 2, ranFor: short, wantState: stateBackoff, wantActs: []actionKind{actSchedule}, wantDelay: time.Second, wantTry: 1},
+		{name: "on-failure, --restart-codes 2, exit 4: the end", m: running(), p: codesPol(RestartOnFailure, []int{2}, nil), code: 4, ranFor: short, wantState: stateStopping, wantFinal: true, wantActs: []actionKind{}},
+		{name: "--restart-codes 2 still counts --max-restarts", m: machine{state: stateRunning, attempt: 10}, p: codesPol(RestartAlways, []int{2}, nil), code: 2, ranFor: short, wantState: stateStopping, wantFinal: true, wantActs: []actionKind{actGaveUp}, wantTry: 11},
+		{name: "--no-restart-codes 143 does not block an unhealthy restart", m: machine{state: stateStopping, unhealthyRestart: true}, p: codesPol(RestartAlways, nil, []int{143}), code: 143, ranFor: short, wantState: stateBackoff, wantActs: []actionKind{actSchedule}, wantDelay: time.Second, wantTry: 1},
 		{name: "final run is not restarted", m: machine{state: stateStopping, final: true}, p: pol(RestartAlways), code: 143, wantState: stateStopping, wantFinal: true, wantActs: []actionKind{}},
 		{
 			name: "zero backoff keeps counting",
@@ -220,6 +233,15 @@ func TestMachineGraceDeadlineUnhealthy(t *testing.T) {
 	}
 	rewritten := pol(RestartNo)
 	rewritten.rewrite = quit
+	// --stop-signal QUIT, alone and beside --rewrite TERM:USR1 (it wins).
+	stopQuit := pol(RestartOnFailure)
+	stopQuit.stopSignal = unix.SIGQUIT
+	usr1, err := signals.ParseRewrites([]string{"TERM:USR1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopQuitRewritten := stopQuit
+	stopQuitRewritten.rewrite = usr1
 	withUnhealthy := func(r Restart, u Unhealthy) policy { p := pol(r); p.onUnhealthy = u; return p }
 	tests := []struct {
 		name         string
@@ -243,6 +265,15 @@ func TestMachineGraceDeadlineUnhealthy(t *testing.T) {
 		{name: "deadline stops with the rewritten TERM", m: running(), p: rewritten, ev: event{kind: evDeadline},
 			wantActs:  []action{{kind: actCancelRestart}, {kind: actStopProbing}, {kind: actStop, sig: unix.SIGQUIT}},
 			wantState: stateStopping, wantFinal: true, wantOverride: ExitDeadline},
+		{name: "deadline stops with --stop-signal", m: running(), p: stopQuit, ev: event{kind: evDeadline},
+			wantActs:  []action{{kind: actCancelRestart}, {kind: actStopProbing}, {kind: actStop, sig: unix.SIGQUIT}},
+			wantState: stateStopping, wantFinal: true, wantOverride: ExitDeadline},
+		{name: "--stop-signal wins over --rewrite of TERM", m: running(), p: stopQuitRewritten, ev: event{kind: evDeadline},
+			wantActs:  []action{{kind: actCancelRestart}, {kind: actStopProbing}, {kind: actStop, sig: unix.SIGQUIT}},
+			wantState: stateStopping, wantFinal: true, wantOverride: ExitDeadline},
+		{name: "unhealthy restart stops with --stop-signal", m: running(), p: stopQuit, ev: event{kind: evUnhealthy},
+			wantActs:  []action{{kind: actStopProbing}, {kind: actStop, sig: unix.SIGQUIT}},
+			wantState: stateStopping, wantRestart: true},
 		{name: "unhealthy, restart no: exit 69", m: running(), p: pol(RestartNo), ev: event{kind: evUnhealthy},
 			wantActs:  []action{{kind: actStopProbing}, {kind: actStop, sig: unix.SIGTERM}},
 			wantState: stateStopping, wantFinal: true, wantOverride: ExitUnhealthy},
@@ -315,6 +346,64 @@ func TestMachineExitStatus(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.m.exitStatus(policy{pause: tt.pause, remap: tt.remap}); got != tt.want {
 				t.Errorf("exitStatus(%+v, pause %v, remap %v) = %d; want %d", tt.m, tt.pause, tt.remap, got, tt.want)
+			}
+		})
+	}
+}
+
+// A SIGTERM tend receives follows --rewrite, not --stop-signal: the stop
+// signal governs only the stops tend decides.
+func TestMachineStopSignalLeavesForwarding(t *testing.T) {
+	usr1, err := signals.ParseRewrites([]string{"TERM:USR1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		rewrite signals.Rewrite
+		want    unix.Signal
+	}{
+		{"no rewrite: TERM forwarded as TERM", nil, unix.SIGTERM},
+		{"--rewrite TERM:USR1: forwarded as USR1", usr1, unix.SIGUSR1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := pol(RestartNo)
+			p.stopSignal, p.rewrite = unix.SIGQUIT, tt.rewrite
+			_, acts := step(running(), event{kind: evSignal, sig: unix.SIGTERM, alive: true}, p)
+			if len(acts) == 0 || acts[0].kind != actForward || acts[0].sig != tt.want {
+				t.Fatalf("SIGTERM with --stop-signal QUIT: actions %+v; want forward %s first", acts, signals.Name(tt.want))
+			}
+		})
+	}
+}
+
+func TestStopAndLeftoverSignal(t *testing.T) {
+	quit, err := signals.ParseRewrites([]string{"TERM:QUIT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name         string
+		stop         unix.Signal
+		rewrite      signals.Rewrite
+		wantStop     unix.Signal
+		wantLeftover unix.Signal
+	}{
+		{"defaults", 0, nil, unix.SIGTERM, unix.SIGTERM},
+		{"--rewrite TERM:QUIT: the child gets QUIT, leftovers TERM", 0, quit, unix.SIGQUIT, unix.SIGTERM},
+		{"--stop-signal WINCH", unix.SIGWINCH, nil, unix.SIGWINCH, unix.SIGWINCH},
+		{"--stop-signal TERM beside --rewrite TERM:QUIT", unix.SIGTERM, quit, unix.SIGTERM, unix.SIGTERM},
+		{"--stop-signal KILL", unix.SIGKILL, nil, unix.SIGKILL, unix.SIGKILL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := policy{stopSignal: tt.stop, rewrite: tt.rewrite}
+			if got := stopSignal(p); got != tt.wantStop {
+				t.Errorf("stopSignal = %s; want %s", signals.Name(got), signals.Name(tt.wantStop))
+			}
+			if got := leftoverSignal(p); got != tt.wantLeftover {
+				t.Errorf("leftoverSignal = %s; want %s", signals.Name(got), signals.Name(tt.wantLeftover))
 			}
 		})
 	}
