@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/tend-init/tend/supervise/probe"
 )
 
@@ -62,6 +64,22 @@ func TestValidate(t *testing.T) {
 		{"probe with start period", with(func(c *Config) { c.Health.TCP, c.Health.StartPeriod = "127.0.0.1:80", time.Minute }), false},
 		{"pause with status addr", with(func(c *Config) { c.Argv, c.Pause, c.StatusAddr = nil, true, "127.0.0.1:0" }), false},
 
+		{"stop signal QUIT", with(func(c *Config) { c.StopSignal = unix.SIGQUIT }), false},
+		{"stop signal KILL", with(func(c *Config) { c.StopSignal = unix.SIGKILL }), false},
+		{"restart codes with always", with(func(c *Config) { c.Restart, c.RestartCodes = RestartAlways, []int{1, 2, 137} }), false},
+		{"both code lists, disjoint", with(func(c *Config) {
+			c.Restart, c.RestartCodes, c.NoRestartCodes = RestartOnFailure, []int{1, 2}, []int{0, 3}
+		}), false},
+		{"duplicate codes", with(func(c *Config) { c.Restart, c.NoRestartCodes = RestartAlways, []int{3, 3} }), false},
+
+		{"stop signal STOP", with(func(c *Config) { c.StopSignal = unix.SIGSTOP }), true},
+		{"restart codes with restart no", with(func(c *Config) { c.RestartCodes = []int{1} }), true},
+		{"no-restart codes with restart no", with(func(c *Config) { c.NoRestartCodes = []int{3} }), true},
+		{"code lists overlap", with(func(c *Config) {
+			c.Restart, c.RestartCodes, c.NoRestartCodes = RestartAlways, []int{1, 2}, []int{2}
+		}), true},
+		{"code above 255", with(func(c *Config) { c.Restart, c.RestartCodes = RestartAlways, []int{256} }), true},
+		{"negative code", with(func(c *Config) { c.Restart, c.NoRestartCodes = RestartAlways, []int{-1} }), true},
 		{"no command", with(func(c *Config) { c.Argv = nil }), true},
 		{"empty argv", with(func(c *Config) { c.Argv = []string{} }), true},
 		{"pause and command", with(func(c *Config) { c.Pause = true }), true},

@@ -102,6 +102,33 @@ func TestParseConfig(t *testing.T) {
 		{"remap flag replaces the variable", map[string]string{"TEND_REMAP_EXIT": "143:0"}, []string{"--remap-exit", "1:0", "prog"}, func(c supervise.Config) string {
 			return want("RemapExit", c.RemapExit, map[int]int{1: 0})
 		}},
+		{"stop signal by name", nil, []string{"--stop-signal", "QUIT", "prog"}, func(c supervise.Config) string {
+			return want("StopSignal", c.StopSignal, unix.SIGQUIT)
+		}},
+		{"stop signal with SIG and lower case", nil, []string{"--stop-signal", "sigwinch", "prog"}, func(c supervise.Config) string {
+			return want("StopSignal", c.StopSignal, unix.SIGWINCH)
+		}},
+		{"stop signal by number from the variable", map[string]string{"TEND_STOP_SIGNAL": "3"}, []string{"prog"}, func(c supervise.Config) string {
+			return want("StopSignal", c.StopSignal, unix.SIGQUIT)
+		}},
+		{"stop signal KILL is allowed", nil, []string{"--stop-signal", "KILL", "prog"}, func(c supervise.Config) string {
+			return want("StopSignal", c.StopSignal, unix.SIGKILL)
+		}},
+		{"restart codes", nil, []string{"--restart", "always", "--restart-codes", "1,2,137", "prog"}, func(c supervise.Config) string {
+			return want("RestartCodes", c.RestartCodes, []int{1, 2, 137})
+		}},
+		{"restart codes repeated, duplicates kept", nil, []string{"--restart", "on-failure", "--restart-codes", "2", "--restart-codes", "2,3", "prog"}, func(c supervise.Config) string {
+			return want("RestartCodes", c.RestartCodes, []int{2, 2, 3})
+		}},
+		{"no-restart codes from the variable", map[string]string{"TEND_NO_RESTART_CODES": "0,3", "TEND_RESTART": "always"}, []string{"prog"}, func(c supervise.Config) string {
+			return want("NoRestartCodes", c.NoRestartCodes, []int{0, 3})
+		}},
+		{"both lists, disjoint", nil, []string{"--restart", "always", "--restart-codes", "1,2", "--no-restart-codes", "0,3", "prog"}, func(c supervise.Config) string {
+			if d := want("RestartCodes", c.RestartCodes, []int{1, 2}); d != "" {
+				return d
+			}
+			return want("NoRestartCodes", c.NoRestartCodes, []int{0, 3})
+		}},
 		{"forward variable", map[string]string{"TEND_FORWARD": "child"}, []string{"prog"}, func(c supervise.Config) string {
 			return want("Forward", c.Forward, supervise.ForwardChild)
 		}},
@@ -201,6 +228,17 @@ func TestParseConfigErrors(t *testing.T) {
 		{"pdeathsig KILL", nil, []string{"--pdeathsig", "KILL", "prog"}, "--pdeathsig (TEND_PDEATHSIG): ", "SIGKILL"},
 		{"pdeathsig unknown", map[string]string{"TEND_PDEATHSIG": "FOO"}, []string{"prog"}, "--pdeathsig (TEND_PDEATHSIG): ", "FOO"},
 		{"bad restart", nil, []string{"--restart", "sometimes", "prog"}, "--restart (TEND_RESTART): ", "sometimes"},
+		{"stop signal unknown", nil, []string{"--stop-signal", "BOGUS", "prog"}, "--stop-signal (TEND_STOP_SIGNAL): ", "BOGUS"},
+		{"stop signal 0", nil, []string{"--stop-signal", "0", "prog"}, "--stop-signal (TEND_STOP_SIGNAL): ", `"0"`},
+		{"stop signal STOP", nil, []string{"--stop-signal", "STOP", "prog"}, "--stop-signal (TEND_STOP_SIGNAL): ", "STOP"},
+		{"stop signal 19 from the variable", map[string]string{"TEND_STOP_SIGNAL": "19"}, []string{"prog"}, "--stop-signal (TEND_STOP_SIGNAL): ", `"19"`},
+		{"stop signal empty", map[string]string{"TEND_STOP_SIGNAL": ""}, []string{"--stop-signal", "", "prog"}, "--stop-signal (TEND_STOP_SIGNAL): ", "empty"},
+		{"restart codes with restart no", nil, []string{"--restart-codes", "1", "prog"}, "--restart-codes (TEND_RESTART_CODES): ", "--restart"},
+		{"no-restart codes with restart no", map[string]string{"TEND_NO_RESTART_CODES": "3"}, []string{"--restart", "no", "prog"}, "--no-restart-codes (TEND_NO_RESTART_CODES): ", "--restart"},
+		{"restart code 256", nil, []string{"--restart", "always", "--restart-codes", "1,256", "prog"}, "--restart-codes (TEND_RESTART_CODES): ", "256"},
+		{"restart code negative", nil, []string{"--restart", "always", "--no-restart-codes", "-1", "prog"}, "--no-restart-codes (TEND_NO_RESTART_CODES): ", "-1"},
+		{"restart code not a number", map[string]string{"TEND_RESTART_CODES": "1,two"}, []string{"--restart", "always", "prog"}, "--restart-codes (TEND_RESTART_CODES): ", "two"},
+		{"restart codes overlap", nil, []string{"--restart", "always", "--restart-codes", "1,2", "--no-restart-codes", "2,3", "prog"}, "--restart-codes (TEND_RESTART_CODES): ", "2"},
 		{"negative max restarts", nil, []string{"--max-restarts", "-1", "prog"}, "--max-restarts (TEND_MAX_RESTARTS): ", "-1"},
 		{"bad max restarts variable", map[string]string{"TEND_MAX_RESTARTS": "1.5"}, []string{"prog"}, "--max-restarts (TEND_MAX_RESTARTS): ", "1.5"},
 		{"backoff min above max", nil, []string{"--backoff-min", "2m", "prog"}, "--backoff-min ", "2m"},
