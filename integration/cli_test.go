@@ -63,6 +63,11 @@ func TestUsageErrors(t *testing.T) {
 		{name: "TEND_QUIET bad", env: []string{"TEND_QUIET=banana"}, want: "banana"},
 		{name: "TEND_FORWARD bad", env: []string{"TEND_FORWARD=sideways"}, want: "sideways"},
 		{name: "TEND_REWRITE bad", env: []string{"TEND_REWRITE=TERM:QUIT,INT:BOGUS"}, want: "BOGUS"},
+		{name: "stop-signal STOP", args: []string{"--stop-signal", "STOP"}, want: "STOP"},
+		{name: "TEND_STOP_SIGNAL 0", env: []string{"TEND_STOP_SIGNAL=0"}, want: `"0"`},
+		{name: "restart-codes with --restart no", args: []string{"--restart-codes", "1"}, want: "restart-codes"},
+		{name: "TEND_NO_RESTART_CODES bad", env: []string{"TEND_RESTART=always", "TEND_NO_RESTART_CODES=0,300"}, want: "300"},
+		{name: "restart code lists overlap", args: []string{"--restart", "always", "--restart-codes", "1,2", "--no-restart-codes", "2"}, want: "exit code 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
