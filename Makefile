@@ -26,7 +26,7 @@ demo: build ## run tend as PID 1 in a new PID namespace on a workload that makes
 test: deps fmt-check tidy-check vet lint race test-386 metrics-check integration e2e stress-short static-check repro-check ## the whole gate (CI runs this)
 	@echo "make test: all checks passed"
 
-deps: ## install what the tests need on a fresh Debian machine (runc, podman, busybox-static)
+deps: ## install what the tests need on a fresh Debian machine (runc, podman, docker.io, busybox-static)
 	./scripts/install-deps.sh
 
 fmt-check: ## gofmt leaves every file as it is
@@ -51,7 +51,7 @@ race: ## every package with the race detector (integration included)
 integration: build ## tend (bin/tend) as PID 1 in new PID+mount namespaces (needs root; fails instead of skipping when TEND_TEST_REQUIRE_NS=1)
 	TEND_TEST_BIN=$(CURDIR)/bin/tend TEND_TEST_REQUIRE_NS=$${TEND_TEST_REQUIRE_NS:-$$([ $$(id -u) = 0 ] && echo 1)} go test -count=1 -v -timeout 6m ./integration/... 2>&1 | tail -n 200; exit $${PIPESTATUS[0]}
 
-e2e: build ## real containers under runc and podman (needs root)
+e2e: build ## real containers under runc, podman (kube play too) and a Docker engine the tests start (needs root)
 	TEND_TEST_BIN=$(CURDIR)/bin/tend go test -tags e2e -count=1 -v -timeout 8m -run 'E2E|Dockerfile|Kubernetes' ./integration/... 2>&1 | tail -n 200; exit $${PIPESTATUS[0]}
 
 stress-short: build ## the short stress and fault suite
