@@ -13,6 +13,14 @@ GOLANGCI := go tool -modfile=tools/go.mod golangci-lint
 
 .PHONY: help build demo test deps fmt-check tidy-check vet lint unit race test-386 metrics-check integration e2e stress-short stress fuzz static-check repro-check bench bench-plot release image clean
 
+# gotest runs go test with the given arguments and keeps its whole output in
+# bin/NAME.log: the screen gets the last lines, and on a failure every
+# failing test's own lines, which a long run's tail would cut off.
+define gotest
+	@mkdir -p bin; set -o pipefail; $(2) go test $(3) > bin/$(1).log 2>&1; rc=$$?; tail -n 100 bin/$(1).log; \
+	if [ $$rc != 0 ]; then echo "== failing tests ($(1)):"; grep -n -B1 -A25 -e '--- FAIL' bin/$(1).log | head -n 300; fi; exit $$rc
+endef
+
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
@@ -49,13 +57,13 @@ race: ## every package with the race detector (integration included)
 	TEND_TEST_REQUIRE_NS=$${TEND_TEST_REQUIRE_NS:-$$([ $$(id -u) = 0 ] && echo 1)} go test -race -count=1 -timeout 6m ./...
 
 integration: build ## tend (bin/tend) as PID 1 in new PID+mount namespaces (needs root; fails instead of skipping when TEND_TEST_REQUIRE_NS=1)
-	TEND_TEST_BIN=$(CURDIR)/bin/tend TEND_TEST_REQUIRE_NS=$${TEND_TEST_REQUIRE_NS:-$$([ $$(id -u) = 0 ] && echo 1)} go test -count=1 -v -timeout 6m ./integration/... 2>&1 | tail -n 200; exit $${PIPESTATUS[0]}
+	$(call gotest,integration,TEND_TEST_BIN=$(CURDIR)/bin/tend TEND_TEST_REQUIRE_NS=$${TEND_TEST_REQUIRE_NS:-$$([ $$(id -u) = 0 ] && echo 1)},-count=1 -v -timeout 6m ./integration/...)
 
 e2e: build ## real containers under runc, podman (kube play too) and a Docker engine the tests start (needs root)
-	TEND_TEST_BIN=$(CURDIR)/bin/tend go test -tags e2e -count=1 -v -timeout 8m -run 'E2E|Dockerfile|Kubernetes' ./integration/... 2>&1 | tail -n 200; exit $${PIPESTATUS[0]}
+	$(call gotest,e2e,TEND_TEST_BIN=$(CURDIR)/bin/tend,-tags e2e -count=1 -v -timeout 8m -run 'E2E|Dockerfile|Kubernetes' ./integration/...)
 
 stress-short: build ## the short stress and fault suite
-	TEND_TEST_BIN=$(CURDIR)/bin/tend go test -tags stress -short -count=1 -timeout 5m -run Stress ./integration/... 2>&1 | tail -n 100; exit $${PIPESTATUS[0]}
+	$(call gotest,stress-short,TEND_TEST_BIN=$(CURDIR)/bin/tend,-tags stress -short -v -count=1 -timeout 5m -run Stress ./integration/...)
 
 stress: build ## the full stress and fault suite
 	TEND_TEST_BIN=$(CURDIR)/bin/tend go test -tags stress -count=1 -v -timeout 20m -run Stress ./integration/...
