@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,14 +36,14 @@ func scripted() *metrics.Metrics {
 	m.Probe(metrics.KindCmd, true, 4*time.Millisecond)
 	m.Probe(metrics.KindCmd, false, 30*time.Millisecond)
 	m.Probe(metrics.KindTCP, true, 800*time.Microsecond)
-	m.Forwarded("SIGHUP")
-	m.Forwarded("SIGTERM")
+	m.Forwarded(syscall.SIGHUP)
+	m.Forwarded(syscall.SIGTERM)
 	m.Reaped(2) // an orphan and the child
 	m.ChildExited(143)
 	m.Restarted()
 	m.ChildStarted(start2)
 	m.Probe(metrics.KindCmd, true, 11*time.Second) // above every bucket
-	m.Forwarded("SIGTERM")
+	m.Forwarded(syscall.SIGTERM)
 	m.Reaped(1)
 	return m
 }
@@ -280,7 +281,7 @@ func TestEverySignalName(t *testing.T) {
 	var want []string
 	for _, n := range append(seq(1, 31), seq(34, 64)...) {
 		name := signalName(n)
-		m.Forwarded(name)
+		m.Forwarded(syscall.Signal(n))
 		want = append(want, name)
 	}
 	_, got := parse(t, m)

@@ -384,12 +384,17 @@ func (s *supervisor) onMainExit(e reaper.Exit) {
 
 // feed gives ev to the machine and performs the actions it answers with.
 func (s *supervisor) feed(ev event) {
+	before := s.m
 	var acts []action
 	s.m, acts = step(s.m, ev, s.pol)
 	for _, a := range acts {
 		s.do(a)
 	}
-	s.publish()
+	// A signal that only passes through changes nothing the status
+	// endpoint shows: no new snapshot per forwarded signal.
+	if ev.kind != evSignal || s.m != before {
+		s.publish()
+	}
 }
 
 // do performs one action of the machine: the I/O and the log lines.
@@ -498,9 +503,14 @@ func (s *supervisor) forward(sig unix.Signal) {
 		s.log.Warn("could not forward", "signal", signals.Name(sig), "pid", s.main, "err", err)
 		return
 	}
-	s.metrics.Forwarded(signals.Name(sig))
+	s.metrics.Forwarded(sig)
 	if group && sig == leftoverSignal(s.pol) {
 		s.termedGroup = s.main
+	}
+	// Checked first: the arguments would cost a string and two
+	// allocations per forwarded signal, for a line not written.
+	if !s.log.Enabled(context.Background(), slog.LevelDebug) {
+		return
 	}
 	if group {
 		s.log.Debug("forwarded", "signal", signals.Name(sig), "pgid", s.main)

@@ -43,16 +43,6 @@ var buckets = [...]time.Duration{
 	10 * time.Second,
 }
 
-// signalIndex maps the names of signals 1..[signals.Max] to their numbers,
-// so that [Metrics.Forwarded] counts a bounded set of label values.
-var signalIndex = func() map[string]int {
-	m := make(map[string]int, signals.Max)
-	for n := 1; n <= signals.Max; n++ {
-		m[signals.Name(unix.Signal(n))] = n
-	}
-	return m
-}()
-
 // histogram holds one probe kind's durations; bucket i counts durations in
 // (buckets[i-1], buckets[i]], and the last slot counts those above 10s.
 type histogram struct {
@@ -165,19 +155,16 @@ func (m *Metrics) Reaped(n int) {
 	m.mu.Unlock()
 }
 
-// Forwarded counts one signal forwarded to the child, by the name
-// [signals.Name] gives it ("SIGTERM", "SIGRTMIN+3"). Other names are not
-// counted.
-func (m *Metrics) Forwarded(sigName string) {
-	if m == nil {
-		return
-	}
-	n, ok := signalIndex[sigName]
-	if !ok {
+// Forwarded counts one signal forwarded to the child, labelled with the
+// name [signals.Name] gives it ("SIGTERM", "SIGRTMIN+3"). It takes the
+// number, not the name, so that the loop builds no string per signal;
+// numbers outside 1..[signals.Max] are not counted.
+func (m *Metrics) Forwarded(sig unix.Signal) {
+	if m == nil || sig < 1 || sig > signals.Max {
 		return
 	}
 	m.mu.Lock()
-	m.s.forwarded[n]++
+	m.s.forwarded[sig]++
 	m.mu.Unlock()
 }
 

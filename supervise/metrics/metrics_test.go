@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -60,10 +61,10 @@ tend_zombies_reaped_total 0
 				m.Probe(KindHTTP, true, 3*time.Millisecond)
 				m.Probe(KindHTTP, true, time.Millisecond) // on a bound: le is inclusive
 				m.Probe(KindHTTP, false, 12*time.Second)  // above every bound
-				m.Forwarded("SIGTERM")
-				m.Forwarded("SIGRTMIN+3")
-				m.Forwarded("SIGTERM")
-				m.Forwarded("SIGBOGUS") // not a signal name: not counted
+				m.Forwarded(syscall.SIGTERM)
+				m.Forwarded(37)
+				m.Forwarded(syscall.SIGTERM)
+				m.Forwarded(65) // not a signal number: not counted
 				m.Reaped(3)
 				m.ChildExited(143)
 				m.Restarted()
@@ -245,7 +246,7 @@ func TestNil(t *testing.T) {
 	m.ChildExited(0)
 	m.Restarted()
 	m.Reaped(1)
-	m.Forwarded("SIGTERM")
+	m.Forwarded(syscall.SIGTERM)
 	m.Probe(KindCmd, true, time.Millisecond)
 	m.SetUp(true)
 }
@@ -262,7 +263,7 @@ func TestRecordDoesNotAllocate(t *testing.T) {
 		{"ChildExited", func() { m.ChildExited(137) }},
 		{"Restarted", m.Restarted},
 		{"Reaped", func() { m.Reaped(2) }},
-		{"Forwarded", func() { m.Forwarded("SIGRTMAX") }},
+		{"Forwarded", func() { m.Forwarded(64) }},
 		{"Probe", func() { m.Probe(KindTCP, false, 7*time.Second) }},
 		{"SetUp", func() { m.SetUp(false) }},
 	}
@@ -362,7 +363,7 @@ func BenchmarkRecord(b *testing.B) {
 	m := New("v", "c")
 	for b.Loop() {
 		m.Reaped(1)
-		m.Forwarded("SIGTERM")
+		m.Forwarded(syscall.SIGTERM)
 		m.Probe(KindHTTP, true, 3*time.Millisecond)
 	}
 }
@@ -372,7 +373,7 @@ func BenchmarkWriteTo(b *testing.B) {
 	m := New("v", "c")
 	m.ChildStarted(time.Now())
 	m.ChildExited(0)
-	m.Forwarded("SIGTERM")
+	m.Forwarded(syscall.SIGTERM)
 	for _, k := range []string{KindCmd, KindHTTP, KindTCP} {
 		m.Probe(k, true, time.Millisecond)
 	}

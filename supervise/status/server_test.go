@@ -606,7 +606,7 @@ func listenTCP(t *testing.T) net.Listener {
 func TestStatusServerMetrics(t *testing.T) {
 	m := metrics.New("v9.9.9", "abc123")
 	m.ChildStarted(time.Unix(1764700000, 0))
-	m.Forwarded("SIGHUP")
+	m.Forwarded(syscall.SIGHUP)
 	var cur atomic.Pointer[Snapshot]
 	srv, err := listen("127.0.0.1:0", cur.Load, m, nil, 5*time.Second, 5*time.Second)
 	if err != nil {
