@@ -80,6 +80,11 @@ type Config struct {
 	User       string // USER[:GROUP], names or numbers; "" keeps tend's
 	Workdir    string
 
+	// StopDelay holds back the first SIGTERM tend receives while the
+	// child runs: tend is not ready at once, the child gets the SIGTERM
+	// StopDelay later; the delay counts against Grace. 0: none.
+	StopDelay time.Duration
+
 	Restart Restart
 	// RestartCodes, when not empty, are the only exit codes that restart;
 	// NoRestartCodes never restart. Both refine RestartOnFailure and
@@ -151,6 +156,10 @@ func (c *Config) Validate() error {
 		return Usagef("--deadline: negative duration %s", c.Deadline)
 	case c.StopSignal == unix.SIGSTOP:
 		return Usagef("--stop-signal: SIGSTOP stops nothing for good")
+	case c.StopDelay < 0:
+		return Usagef("--stop-delay: negative duration %s", c.StopDelay)
+	case c.StopDelay > 0 && c.StopDelay >= c.Grace:
+		return Usagef("--stop-delay %s is not below --grace %s: the child would get SIGKILL before its SIGTERM", c.StopDelay, c.Grace)
 	}
 	if err := c.validateCodes(); err != nil {
 		return err

@@ -21,6 +21,7 @@ func TestDefaults(t *testing.T) {
 		{"BackoffMin", c.BackoffMin, time.Second},
 		{"BackoffMax", c.BackoffMax, time.Minute},
 		{"Deadline", c.Deadline, time.Duration(0)},
+		{"StopDelay", c.StopDelay, time.Duration(0)},
 		{"Restart", c.Restart, RestartNo},
 		{"Forward", c.Forward, ForwardGroup},
 		{"Health.Interval", c.Health.Interval, 10 * time.Second},
@@ -71,6 +72,9 @@ func TestValidate(t *testing.T) {
 			c.Restart, c.RestartCodes, c.NoRestartCodes = RestartOnFailure, []int{1, 2}, []int{0, 3}
 		}), false},
 		{"duplicate codes", with(func(c *Config) { c.Restart, c.NoRestartCodes = RestartAlways, []int{3, 3} }), false},
+		{"stop delay below the grace", with(func(c *Config) { c.StopDelay = 10*time.Second - time.Nanosecond }), false},
+		{"no stop delay, zero grace", with(func(c *Config) { c.StopDelay, c.Grace = 0, 0 }), false},
+		{"stop delay with pause", with(func(c *Config) { c.Argv, c.Pause, c.StopDelay = nil, true, time.Second }), false},
 
 		{"stop signal STOP", with(func(c *Config) { c.StopSignal = unix.SIGSTOP }), true},
 		{"restart codes with restart no", with(func(c *Config) { c.RestartCodes = []int{1} }), true},
@@ -89,6 +93,10 @@ func TestValidate(t *testing.T) {
 		{"negative backoff max", with(func(c *Config) { c.BackoffMin, c.BackoffMax = 0, -time.Second }), true},
 		{"backoff min above max", with(func(c *Config) { c.BackoffMin, c.BackoffMax = 2*time.Minute, time.Minute }), true},
 		{"negative deadline", with(func(c *Config) { c.Deadline = -time.Second }), true},
+		{"negative stop delay", with(func(c *Config) { c.StopDelay = -time.Second }), true},
+		{"stop delay equal to the grace", with(func(c *Config) { c.StopDelay = 10 * time.Second }), true},
+		{"stop delay above the grace", with(func(c *Config) { c.StopDelay, c.Grace = 30*time.Second, 20*time.Second }), true},
+		{"stop delay with zero grace", with(func(c *Config) { c.StopDelay, c.Grace = time.Millisecond, 0 }), true},
 		{"cmd and http", with(func(c *Config) { c.Health.Cmd, c.Health.HTTP = []string{"true"}, &probe.URL{} }), true},
 		{"cmd and tcp", with(func(c *Config) { c.Health.Cmd, c.Health.TCP = []string{"true"}, "127.0.0.1:80" }), true},
 		{"http and tcp", with(func(c *Config) { c.Health.HTTP, c.Health.TCP = &probe.URL{}, "127.0.0.1:80" }), true},

@@ -23,6 +23,7 @@ const (
 	stateBackoff               // between two runs, waiting to restart
 	stateStopping              // shutting down: no restart will follow
 	statePaused                // --pause: no child, reaping orphans
+	stateDraining              // --stop-delay: SIGTERM came, not ready, not yet forwarded
 )
 
 func (s state) String() string {
@@ -37,6 +38,8 @@ func (s state) String() string {
 		return "stopping"
 	case statePaused:
 		return "paused"
+	case stateDraining:
+		return "draining"
 	}
 	return "unknown"
 }
@@ -53,6 +56,7 @@ const (
 	evQuiet                       // no descendant is left (or tend gave up waiting for them)
 	evDeadline                    // --deadline passed
 	evUnhealthy                   // the probe failed --health-retries times in a row
+	evDrainOver                   // --stop-delay after the SIGTERM that began a drain is over
 )
 
 // event is one input of the machine.
@@ -83,6 +87,8 @@ const (
 	actStopProbing                     // cancel the probe schedule and any probe in flight
 	actGaveUp                          // --max-restarts is exhausted (log "gave up")
 	actLogStopping                     // log "stopping" (reason says which line)
+	actDrain                           // log "draining", arm the drain timer for delay (--stop-delay)
+	actCancelDrain                     // cancel the drain timer
 )
 
 // stopReason says which "stopping" line a signal logs.
@@ -92,14 +98,16 @@ const (
 	stopPaused  stopReason = iota // --pause ends
 	stopBackoff                   // a signal during the backoff ends the restart loop
 	stopGrace                     // a stop signal, with the grace period
+	stopDrained                   // the stop delay is over: the drain's SIGTERM goes now
+	stopInDrain                   // a second SIGTERM or a SIGINT during the stop delay
 )
 
 // action is one thing the loop must do.
 type action struct {
 	kind    actionKind
-	sig     unix.Signal   // actForward, actPend, actDrop, actNoChild, actLogStopping, actStop: the signal
+	sig     unix.Signal   // actForward, actPend, actDrop, actNoChild, actLogStopping, actStop, actDrain: the signal
 	from    unix.Signal   // actPend: the signal as received, before --rewrite
-	delay   time.Duration // actSchedule
+	delay   time.Duration // actSchedule, actDrain
 	attempt int           // actSchedule, actGaveUp (restarts so far: attempt-1)
 	code    int           // actGaveUp: the last status
 	reason  stopReason    // actLogStopping
@@ -120,6 +128,9 @@ type policy struct {
 	pause          bool
 	// stopSignal is --stop-signal; 0: SIGTERM after --rewrite.
 	stopSignal unix.Signal
+	// stopDelay is --stop-delay: how long a received SIGTERM waits,
+	// the child not ready, before it is forwarded (see drain.go).
+	stopDelay time.Duration
 }
 
 // policyOf reads the machine's policy from cfg.
@@ -136,6 +147,7 @@ func policyOf(cfg *Config) policy {
 		remap:          cfg.RemapExit,
 		pause:          cfg.Pause,
 		stopSignal:     cfg.StopSignal,
+		stopDelay:      cfg.StopDelay,
 	}
 }
 
@@ -167,7 +179,13 @@ func step(m machine, ev event, p policy) (machine, []action) {
 	case evSignal:
 		return m.signal(ev.sig, ev.alive, p)
 	case evGraceOver:
+		if m.state == stateDraining { // not below --grace: Validate refuses it
+			m.state = stateStopping
+			return m, []action{{kind: actCancelDrain}, {kind: actKill}}
+		}
 		return m, []action{{kind: actKill}}
+	case evDrainOver:
+		return m.drainOver(p)
 	case evRestartDue:
 		if m.state != stateBackoff {
 			return m, nil
@@ -185,8 +203,12 @@ func step(m machine, ev event, p policy) (machine, []action) {
 	case evDeadline:
 		m.override, m.final = ExitDeadline, true
 		m.restartDue = false
+		acts := []action{{kind: actCancelRestart}, {kind: actStopProbing}, {kind: actStop, sig: stopSignal(p)}}
+		if m.state == stateDraining { // the deadline is not delayed: it ends the drain
+			acts = append([]action{{kind: actCancelDrain}}, acts...)
+		}
 		m.state = stateStopping
-		return m, []action{{kind: actCancelRestart}, {kind: actStopProbing}, {kind: actStop, sig: stopSignal(p)}}
+		return m, acts
 	case evUnhealthy:
 		if m.state != stateRunning {
 			return m, nil
@@ -206,6 +228,10 @@ func step(m machine, ev event, p policy) (machine, []action) {
 // makes this one the last.
 func (m machine) exited(code int, ranFor time.Duration, p policy) (machine, []action) {
 	m.lastCode, m.haveExit = code, true
+	if m.state == stateDraining { // the child did not wait for its SIGTERM: the drain is over
+		m.state = stateStopping
+		return m, []action{{kind: actCancelDrain}}
+	}
 	unhealthy := m.unhealthyRestart
 	m.unhealthyRestart = false
 	if m.final || !wantRestart(p, code, unhealthy) {
@@ -237,6 +263,12 @@ func (m machine) signal(sig unix.Signal, alive bool, p policy) (machine, []actio
 	}
 	stop := sig == unix.SIGTERM || to == unix.SIGTERM
 	end := stop || sig == unix.SIGINT || to == unix.SIGINT
+	if m.state == stateDraining {
+		return m.drainSignal(sig, to, end)
+	}
+	if sig == unix.SIGTERM && alive && m.state == stateRunning && p.stopDelay > 0 {
+		return m.drain(sig, p)
+	}
 	if m.state == statePaused {
 		if !end {
 			return m, nil

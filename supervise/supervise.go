@@ -51,6 +51,7 @@ type supervisor struct {
 	kill     *time.Timer // the next SIGKILL pass, once the grace is over
 	restartT *time.Timer
 	deadline *time.Timer
+	drain    *time.Timer // --stop-delay: the held-back SIGTERM goes when it fires
 
 	graceOver bool      // this run's stop is past its grace: leftovers get SIGKILL
 	killUntil time.Time // when tend stops killing and gives up on leftovers
@@ -245,6 +246,9 @@ func (s *supervisor) loop(ctx context.Context) int {
 		case <-timerC(s.deadline):
 			s.deadline = nil
 			s.onDeadline()
+		case <-timerC(s.drain):
+			s.drain = nil
+			s.feed(event{kind: evDrainOver})
 		case <-timerC(s.probe.next):
 			s.probe.next = nil
 			s.startProbe()
@@ -294,7 +298,7 @@ func timerC(t *time.Timer) <-chan time.Time {
 }
 
 func (s *supervisor) stopTimers() {
-	for _, t := range []*time.Timer{s.grace, s.poll, s.kill, s.restartT, s.deadline, s.probe.next, s.probe.timeout} {
+	for _, t := range []*time.Timer{s.grace, s.poll, s.kill, s.restartT, s.deadline, s.drain, s.probe.next, s.probe.timeout} {
 		if t != nil {
 			t.Stop()
 		}
@@ -456,6 +460,18 @@ func (s *supervisor) do(a action) {
 			s.log.Info("stopping", "signal", signals.Name(a.sig), "reason", "signal during backoff")
 		case stopGrace:
 			s.log.Info("stopping", "signal", signals.Name(a.sig), "grace", s.cfg.Grace)
+		case stopDrained:
+			s.log.Info("stopping", "signal", signals.Name(a.sig), "reason", "stop delay over", "delay", s.cfg.StopDelay)
+		case stopInDrain:
+			s.log.Info("stopping", "signal", signals.Name(a.sig), "reason", "signal during the stop delay")
+		}
+	case actDrain:
+		s.log.Info("draining", "signal", signals.Name(a.sig), "delay", a.delay, "grace", s.cfg.Grace)
+		s.drain = time.NewTimer(a.delay)
+	case actCancelDrain:
+		if s.drain != nil {
+			s.drain.Stop()
+			s.drain = nil
 		}
 	}
 }

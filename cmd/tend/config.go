@@ -105,6 +105,10 @@ func parseConfig(c *cli.Context) (supervise.Config, error) {
 		}
 	}
 	cfg.Grace = p.duration(fGrace)
+	cfg.StopDelay = p.duration(fStopDelay)
+	if cfg.StopDelay > 0 && cfg.StopDelay >= cfg.Grace {
+		p.fail(fStopDelay, "%s is not below --%s %s: the child would get SIGKILL before its SIGTERM", cfg.StopDelay, fGrace, cfg.Grace)
+	}
 	cfg.MaxRestarts = p.count(fMaxRestarts)
 	cfg.BackoffMin = p.duration(fBackoffMin)
 	cfg.BackoffMax = p.duration(fBackoffMax)

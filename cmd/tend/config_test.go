@@ -153,6 +153,18 @@ func TestParseConfig(t *testing.T) {
 		{"restart settings", map[string]string{"TEND_RESTART": "on-failure", "TEND_MAX_RESTARTS": "0", "TEND_BACKOFF_MIN": "100ms"}, []string{"--backoff-max", "2s", "prog"}, func(c supervise.Config) string {
 			return want("Restart, MaxRestarts, BackoffMin, BackoffMax", fmt.Sprint(c.Restart, c.MaxRestarts, c.BackoffMin, c.BackoffMax), fmt.Sprint(supervise.RestartOnFailure, 0, 100*time.Millisecond, 2*time.Second))
 		}},
+		{"stop delay from the variable", map[string]string{"TEND_STOP_DELAY": "5s"}, []string{"prog"}, func(c supervise.Config) string {
+			return want("StopDelay, Grace", fmt.Sprint(c.StopDelay, c.Grace), fmt.Sprint(5*time.Second, 10*time.Second))
+		}},
+		{"stop delay flag beats the variable, just below the grace", map[string]string{"TEND_STOP_DELAY": "5s"}, []string{"--stop-delay", "29.9s", "--grace", "30s", "prog"}, func(c supervise.Config) string {
+			return want("StopDelay, Grace", fmt.Sprint(c.StopDelay, c.Grace), fmt.Sprint(29900*time.Millisecond, 30*time.Second))
+		}},
+		{"stop delay 0 with grace 0", nil, []string{"--stop-delay", "0", "--grace", "0", "prog"}, func(c supervise.Config) string {
+			return want("StopDelay", c.StopDelay, time.Duration(0))
+		}},
+		{"stop delay with pause (ignored)", map[string]string{"TEND_STOP_DELAY": "5s"}, []string{"--pause"}, func(c supervise.Config) string {
+			return want("Pause, StopDelay", fmt.Sprint(c.Pause, c.StopDelay), fmt.Sprint(true, 5*time.Second))
+		}},
 		{"deadline", nil, []string{"--deadline", "1m30s", "prog"}, func(c supervise.Config) string {
 			return want("Deadline", c.Deadline, 90*time.Second)
 		}},
@@ -242,6 +254,13 @@ func TestParseConfigErrors(t *testing.T) {
 		{"negative max restarts", nil, []string{"--max-restarts", "-1", "prog"}, "--max-restarts (TEND_MAX_RESTARTS): ", "-1"},
 		{"bad max restarts variable", map[string]string{"TEND_MAX_RESTARTS": "1.5"}, []string{"prog"}, "--max-restarts (TEND_MAX_RESTARTS): ", "1.5"},
 		{"backoff min above max", nil, []string{"--backoff-min", "2m", "prog"}, "--backoff-min ", "2m"},
+		{"bad stop delay", nil, []string{"--stop-delay", "5x", "prog"}, "--stop-delay (TEND_STOP_DELAY): ", `invalid duration "5x"`},
+		{"bad stop delay variable", map[string]string{"TEND_STOP_DELAY": "5"}, []string{"prog"}, "--stop-delay (TEND_STOP_DELAY): ", `invalid duration "5"`},
+		{"negative stop delay", nil, []string{"--stop-delay", "-1s", "prog"}, "--stop-delay (TEND_STOP_DELAY): ", `negative duration "-1s"`},
+		{"empty stop delay", map[string]string{"TEND_STOP_DELAY": ""}, []string{"--stop-delay", "", "prog"}, "--stop-delay (TEND_STOP_DELAY): ", "empty"},
+		{"stop delay equal to the default grace", nil, []string{"--stop-delay", "10s", "prog"}, "--stop-delay (TEND_STOP_DELAY): ", "10s is not below --grace 10s"},
+		{"stop delay above the grace", map[string]string{"TEND_STOP_DELAY": "30s", "TEND_GRACE": "20s"}, []string{"prog"}, "--stop-delay (TEND_STOP_DELAY): ", "30s is not below --grace 20s"},
+		{"stop delay with grace 0", nil, []string{"--stop-delay", "1ms", "--grace", "0", "prog"}, "--stop-delay (TEND_STOP_DELAY): ", "1ms is not below --grace 0s"},
 		{"bad deadline", nil, []string{"--deadline", "-1s", "prog"}, "--deadline (TEND_DEADLINE): ", "-1s"},
 		{"two probes", nil, []string{"--health-cmd", "true", "--health-tcp", "127.0.0.1:1", "prog"}, "only one of ", ""},
 		{"probe option without a probe", nil, []string{"--health-interval", "5s", "prog"}, "--health-interval (TEND_HEALTH_INTERVAL): ", ""},

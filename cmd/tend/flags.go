@@ -11,6 +11,7 @@ const (
 	fNoSubreaper  = "no-subreaper"
 	fPdeathsig    = "pdeathsig"
 	fStopSignal   = "stop-signal"
+	fStopDelay    = "stop-delay"
 	fUser         = "user"
 	fWorkdir      = "workdir"
 	fPause        = "pause"
@@ -82,6 +83,7 @@ func flags() []cli.Flag {
 		str(fGrace, "10s", "`DURATION` from the start of the shutdown until whatever is left gets SIGKILL", categoryCore),
 		boolean(fNoSubreaper, "do not become a child subreaper when not PID 1", categoryCore),
 		str(fStopSignal, "", "`SIGNAL` tend sends when it stops the child itself (deadline, unhealthy) and to leftovers (names or numbers; default: SIGTERM, after --rewrite for the child)", categoryCore),
+		str(fStopDelay, "0s", "on the first SIGTERM, answer /readyz 503 at once and hold the SIGTERM back from the child for `DURATION` (counts against --grace; a second SIGTERM or a SIGINT forwards at once)", categoryCore),
 		str(fPdeathsig, "", "`SIGNAL` tend receives when its parent dies, handled as if sent", categoryCore),
 		str(fUser, "", "run the command as `USER[:GROUP]` (names from the image's /etc/passwd and /etc/group, or numbers)", categoryCore),
 		str(fWorkdir, "", "run the command in `DIR`", categoryCore),
