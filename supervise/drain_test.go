@@ -62,7 +62,7 @@ func TestMachineDrain(t *testing.T) {
 		{name: "INT while running is forwarded, no drain", m: running(), p: always, ev: sigEv(unix.SIGINT),
 			want: []action{{kind: actForward, sig: unix.SIGINT}}, wantState: stateRunning, wantFinal: true},
 		{name: "INT:TERM: a TERM made of INT stops at once", m: running(), p: delayPol(t, RestartAlways, "INT:TERM"), ev: sigEv(unix.SIGINT),
-			want: []action{{kind: actForward, sig: unix.SIGTERM}, {kind: actForward, sig: unix.SIGCONT}, {kind: actLogStopping, sig: unix.SIGINT, reason: stopGrace}, {kind: actArmGrace}},
+			want:      []action{{kind: actForward, sig: unix.SIGTERM}, {kind: actForward, sig: unix.SIGCONT}, {kind: actLogStopping, sig: unix.SIGINT, reason: stopGrace}, {kind: actArmGrace}},
 			wantState: stateStopping, wantFinal: true},
 		{name: "TERM:0: dropped, no drain", m: running(), p: delayPol(t, RestartAlways, "TERM:0"), ev: sigEv(unix.SIGTERM),
 			want: []action{{kind: actDrop, sig: unix.SIGTERM}}, wantState: stateRunning},
