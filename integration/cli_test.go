@@ -65,6 +65,8 @@ func TestUsageErrors(t *testing.T) {
 		{name: "TEND_REWRITE bad", env: []string{"TEND_REWRITE=TERM:QUIT,INT:BOGUS"}, want: "BOGUS"},
 		{name: "stop-signal STOP", args: []string{"--stop-signal", "STOP"}, want: "STOP"},
 		{name: "TEND_STOP_SIGNAL 0", env: []string{"TEND_STOP_SIGNAL=0"}, want: `"0"`},
+		{name: "stop-delay not a duration", args: []string{"--stop-delay", "5x"}, want: `--stop-delay (TEND_STOP_DELAY): invalid duration "5x"`},
+		{name: "TEND_STOP_DELAY not below the grace", env: []string{"TEND_STOP_DELAY=30s", "TEND_GRACE=30s"}, want: "30s is not below --grace 30s"},
 		{name: "restart-codes with --restart no", args: []string{"--restart-codes", "1"}, want: "restart-codes"},
 		{name: "TEND_NO_RESTART_CODES bad", env: []string{"TEND_RESTART=always", "TEND_NO_RESTART_CODES=0,300"}, want: "300"},
 		{name: "restart code lists overlap", args: []string{"--restart", "always", "--restart-codes", "1,2", "--no-restart-codes", "2"}, want: "exit code 2"},
