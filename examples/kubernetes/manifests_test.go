@@ -255,9 +255,21 @@ func checkPod(kind string, spec corev1.PodSpec) []string {
 			add("container %s: %v", c.Name, err)
 		}
 		// The kubelet's SIGKILL must come after tend's, with time for tend
-		// to reap and exit.
-		if time.Duration(tgps)*time.Second < grace+5*time.Second {
-			add("container %s: terminationGracePeriodSeconds %d is not at least 5s above tend's grace %v", c.Name, tgps, grace)
+		// to reap and exit. The period counts from the start of a preStop
+		// hook, tend's grace from the SIGTERM that follows the hook.
+		if hook := preStopSleep(c); time.Duration(tgps)*time.Second < hook+grace+5*time.Second {
+			if hook > 0 {
+				add("container %s: terminationGracePeriodSeconds %d is not at least 5s above the preStop sleep %v plus tend's grace %v", c.Name, tgps, hook, grace)
+			} else {
+				add("container %s: terminationGracePeriodSeconds %d is not at least 5s above tend's grace %v", c.Name, tgps, grace)
+			}
+		}
+		// The stop delay counts against the grace: tend refuses a delay
+		// that is not below it (exit 125), and the app needs time after it.
+		if delay, err := cfg.duration("stop-delay", 0); err != nil {
+			add("container %s: %v", c.Name, err)
+		} else if delay > 0 && delay >= grace {
+			add("container %s: tend --stop-delay %v is not below its grace %v", c.Name, delay, grace)
 		}
 		if r := cfg.restart(); r != "no" && r != "on-failure" && r != "always" {
 			add("container %s: tend --restart=%q", c.Name, r)
@@ -286,6 +298,14 @@ func checkPod(kind string, spec corev1.PodSpec) []string {
 		add("no container runs tend (command: [\"/tend\", \"--\"])")
 	}
 	return problems
+}
+
+// preStopSleep is the time c's preStop sleep action takes, 0 without one.
+func preStopSleep(c corev1.Container) time.Duration {
+	if c.Lifecycle == nil || c.Lifecycle.PreStop == nil || c.Lifecycle.PreStop.Sleep == nil {
+		return 0
+	}
+	return time.Duration(c.Lifecycle.PreStop.Sleep.Seconds) * time.Second
 }
 
 // checkStatusProbes checks that c's liveness and readiness probes ask tend's
@@ -689,6 +709,14 @@ func TestKubernetesRules(t *testing.T) {
 			d.Spec.Template.Spec.ShareProcessNamespace = &yes
 			setEnv(&d.Spec.Template.Spec.Containers[0], "TEND_NO_SUBREAPER", "true")
 		}, "subreaper"},
+		{"stop delay not below the grace", func(d *appsv1.Deployment) {
+			setEnv(&d.Spec.Template.Spec.Containers[0], "TEND_STOP_DELAY", "20s")
+			setEnv(&d.Spec.Template.Spec.Containers[0], "TEND_GRACE", "20s")
+		}, "stop-delay 20s is not below its grace 20s"},
+		{"bad stop delay", func(d *appsv1.Deployment) { setEnv(&d.Spec.Template.Spec.Containers[0], "TEND_STOP_DELAY", "5x") }, "stop-delay"},
+		{"preStop sleep eats the period", func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.Containers[0].Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 10}}}
+		}, "preStop sleep 10s plus tend's grace 20s"},
 		{"bad duration", func(d *appsv1.Deployment) { setEnv(&d.Spec.Template.Spec.Containers[0], "TEND_HEALTH_INTERVAL", "5") }, "health-interval"},
 		{"selector", func(d *appsv1.Deployment) { d.Spec.Template.Labels = map[string]string{"other": "x"} }, "does not match"},
 	}
