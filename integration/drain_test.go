@@ -17,15 +17,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestStopDelayDrain: with --stop-delay 1s, after SIGTERM to tend /readyz
+// TestStopDelayDrain: with --stop-delay 2s, after SIGTERM to tend /readyz
 // answers 503 in state "draining" while /healthz stays 200 and the child,
 // still serving, has not been sent anything; the child gets SIGTERM no
-// sooner than 1s after it was sent to tend, and tend exits with the
-// child's status.
+// sooner than 2s after it was sent to tend, and tend exits with the
+// child's status. (2s leaves a loaded machine time to look at the
+// endpoints during the delay.)
 func TestStopDelayDrain(t *testing.T) {
 	t.Parallel()
 	addr := supFreeAddr(t)
-	p := startPID1(t, runOpts{}, append([]string{"--stop-delay=1s", "--grace=5s", "--status-addr", addr},
+	p := startPID1(t, runOpts{}, append([]string{"--stop-delay=2s", "--grace=5s", "--status-addr", addr},
 		helperArgv("trap", "-label", "c", "-exit-on", "TERM", "-status", "7")...)...)
 	pid := p.expectReady("c")
 	supWaitEndpoints(t, p, addr, 10*time.Second, 200, 200, "running")
@@ -42,12 +43,12 @@ func TestStopDelayDrain(t *testing.T) {
 	}
 
 	p.expectLinesSkipping([]string{"c SIGCONT"}, "c SIGTERM")
-	if d := time.Since(sent); d < time.Second {
-		t.Errorf("the child got SIGTERM %v after tend did; want the 1s stop delay first", d)
+	if d := time.Since(sent); d < 2*time.Second {
+		t.Errorf("the child got SIGTERM %v after tend did; want the 2s stop delay first", d)
 	}
 	p.waitStatus(supTimeout, 7)
-	supWantLine(t, p, "tend: draining signal=SIGTERM delay=1s grace=5s")
-	supWantLine(t, p, `tend: stopping signal=SIGTERM reason="stop delay over" delay=1s`)
+	supWantLine(t, p, "tend: draining signal=SIGTERM delay=2s grace=5s")
+	supWantLine(t, p, `tend: stopping signal=SIGTERM reason="stop delay over" delay=2s`)
 	supWantLine(t, p, fmt.Sprintf("tend: exited pid=%d status=7", pid))
 }
 
