@@ -203,10 +203,13 @@ func TestStressPidsCgroupWhileRestarting(t *testing.T) {
 			t.Logf("pids.max %d; pids.current %d with the holders", cur, readCgroupInt(t, filepath.Join(cg, "pids.current")))
 		},
 		func() {
-			stopHolders(holders)
+			// The limit first: with the holders stopped first, a restart
+			// could start between the two, under the old limit, and its
+			// own fork fail, so that it exits before it gets SIGUSR2.
 			if err := os.WriteFile(filepath.Join(cg, "pids.max"), []byte("max"), 0); err != nil {
 				t.Fatal(err)
 			}
+			stopHolders(holders)
 		})
 }
 

@@ -270,12 +270,24 @@ func readFull(fd int, buf []byte) (int, error) {
 //go:norace
 //go:nocheckptr
 func forkAndExec(p *childPlan) (uintptr, syscall.Errno) {
+	if vforkFlags != 0 {
+		// The call must be made here, not in a helper: the child returns
+		// into this frame and calls childExec, whose frame overwrites
+		// whatever lay below it, a helper's return address included.
+		pid, errno := rawVfork(uintptr(syscall.SIGCHLD) | vforkFlags)
+		if errno != 0 || pid != 0 {
+			return pid, syscall.Errno(errno)
+		}
+		childExec(p)
+		return 0, 0 // not reached
+	}
 	// A plain fork: the child gets a copy of tend's memory, so it can
 	// return from the system call on its own copy of this stack (sharing
-	// it, as vfork does, takes assembly that only package syscall has).
+	// it, as vfork does, takes assembly, which tend has for amd64 only).
 	// The parent learns of a failure from the error pipe, not from memory
-	// shared with the child: qemu-user runs CLONE_VFORK as a plain fork
-	// and does not wait. clone's first two arguments are swapped on s390x.
+	// shared with the child, on both paths: qemu-user runs CLONE_VFORK as a
+	// plain fork and does not wait. clone's first two arguments are swapped
+	// on s390x.
 	a1, a2 := uintptr(syscall.SIGCHLD), uintptr(0)
 	if runtime.GOARCH == "s390x" {
 		a1, a2 = 0, uintptr(syscall.SIGCHLD)
