@@ -97,6 +97,12 @@ type Config struct {
 	Deadline       time.Duration // 0: none
 	Health         Health
 	StatusAddr     string // "" : no status endpoint
+	// TerminationLog is the file tend writes its termination summary to
+	// (see package termlog); "" writes none. With TerminationLogIfExists
+	// (the default path, /dev/termination-log) a missing file is left
+	// missing; otherwise it is created.
+	TerminationLog         string
+	TerminationLogIfExists bool
 
 	// Version and Commit label tend_build_info on GET /metrics (see
 	// package metrics); cmd/tend sets them to what tend --version prints.
@@ -107,6 +113,11 @@ type Config struct {
 	Signals *signals.Incoming
 }
 
+// DefaultTerminationLog is where tend writes its termination summary when
+// the file exists and no option says otherwise: Kubernetes' default
+// terminationMessagePath.
+const DefaultTerminationLog = "/dev/termination-log"
+
 // Defaults returns a Config with every documented default filled in.
 func Defaults() Config {
 	return Config{
@@ -114,6 +125,9 @@ func Defaults() Config {
 		MaxRestarts: 10,
 		BackoffMin:  time.Second,
 		BackoffMax:  time.Minute,
+		// Kubernetes mounts it into every container (terminationMessagePath).
+		TerminationLog:         DefaultTerminationLog,
+		TerminationLogIfExists: true,
 		Health: Health{
 			Interval: 10 * time.Second,
 			Timeout:  time.Second,

@@ -164,6 +164,11 @@ type machine struct {
 	restartDue bool
 	// unhealthyRestart: the child is being stopped to be restarted.
 	unhealthyRestart bool
+	// exhausted: --max-restarts ran out ("gave up"), for the summary.
+	exhausted bool
+	// stopSig is the signal, as received, that ended the restart loop (or
+	// --pause), 0 if none did: for the termination summary.
+	stopSig unix.Signal
 }
 
 // step is the transition function: the machine m, given event ev under
@@ -240,7 +245,7 @@ func (m machine) exited(code int, ranFor time.Duration, p policy) (machine, []ac
 	}
 	m.attempt = nextAttempt(m.attempt, ranFor, p.backoffMax)
 	if exhausted(m.attempt, p.maxRestarts) {
-		m.final, m.state = true, stateStopping
+		m.final, m.state, m.exhausted = true, stateStopping, true
 		return m, []action{{kind: actGaveUp, attempt: m.attempt, code: code}}
 	}
 	m.state, m.restartDue = stateBackoff, false
@@ -273,11 +278,11 @@ func (m machine) signal(sig unix.Signal, alive bool, p policy) (machine, []actio
 		if !end {
 			return m, nil
 		}
-		m.final, m.state = true, stateStopping
+		m.final, m.state, m.stopSig = true, stateStopping, sig
 		return m, []action{{kind: actLogStopping, sig: sig, reason: stopPaused}, {kind: actStopLeftovers}}
 	}
 	if end && !m.final {
-		m.final = true
+		m.final, m.stopSig = true, sig
 		if m.state == stateBackoff {
 			m.state, m.restartDue = stateStopping, false
 			return m, []action{{kind: actLogStopping, sig: sig, reason: stopBackoff}, {kind: actCancelRestart}}

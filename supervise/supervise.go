@@ -17,6 +17,7 @@ import (
 	"github.com/tend-init/tend/reaper"
 	"github.com/tend-init/tend/signals"
 	"github.com/tend-init/tend/supervise/metrics"
+	"github.com/tend-init/tend/supervise/oomwatch"
 	"github.com/tend-init/tend/supervise/spawn"
 	"github.com/tend-init/tend/supervise/status"
 	"github.com/tend-init/tend/supervise/tree"
@@ -65,6 +66,13 @@ type supervisor struct {
 	status    atomic.Pointer[status.Snapshot]
 	server    *status.Server
 	metrics   *metrics.Metrics // nil without --status-addr; its methods then do nothing
+
+	// The OOM-kill counter of tend's memory cgroup, found once, and its
+	// value when the current run started (oomOK: it could be read).
+	oom       oomwatch.Counter
+	oomBefore uint64
+	oomOK     bool
+	lastEnd   runEnd // how the last run ended, for the log, status and summary
 }
 
 // Run supervises cfg's command (or pauses) until it is over and every
@@ -87,7 +95,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	}
 	// From here on, tend's own statuses go through --remap-exit too.
 	fail := func(err error) (int, error) {
-		return machine{lastCode: exitCodeOf(err), haveExit: true}.exitStatus(policy{remap: cfg.RemapExit}), err
+		code := exitCodeOf(err)
+		writeTermination(&cfg, log, failSummary(err, code, cfg.RemapExit))
+		return machine{lastCode: code, haveExit: true}.exitStatus(policy{remap: cfg.RemapExit}), err
 	}
 	s := &supervisor{cfg: cfg, pol: policyOf(&cfg), log: log, in: *cfg.Signals, tree: tree.New(), probeDone: make(chan probeResult, 1)}
 	if !cfg.Pause {
@@ -100,6 +110,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 			return fail(err)
 		}
 		s.cmd = cmd
+		s.oom = oomwatch.Find()
 	}
 	if cfg.StatusAddr != "" {
 		s.metrics = metrics.New(cfg.Version, cfg.Commit)
@@ -261,6 +272,7 @@ func (s *supervisor) loop(ctx context.Context) int {
 	}
 	s.stopTimers()
 	status := s.m.exitStatus(s.pol)
+	writeTermination(&s.cfg, s.log, summary(s.m, s.pol, s.facts()))
 	s.log.Info("exiting", "status", status)
 	return status
 }
@@ -308,6 +320,7 @@ func (s *supervisor) stopTimers() {
 // startMain starts the main child and delivers the signals that arrived
 // while there was none.
 func (s *supervisor) startMain() error {
+	s.oomBefore, s.oomOK = s.oom.Read() // before the child can allocate
 	pid, ttyErr, err := s.cmd.Start()
 	if ttyErr != nil {
 		s.log.Warn("could not hand the terminal to the child; it runs in the background", "err", ttyErr)
@@ -376,7 +389,8 @@ func (s *supervisor) onMainExit(e reaper.Exit) {
 	code, ranFor := e.Code(), time.Since(s.started)
 	s.main = 0
 	s.metrics.ChildExited(code)
-	s.log.Info("exited", "pid", e.Pid, "status", code)
+	s.lastEnd = endOf(e.Status, s.exitedOOM(e))
+	s.logExited(e.Pid, code)
 	s.reclaimTerminal()
 	s.stopProbing()
 	s.feed(event{kind: evExited, code: code, ranFor: ranFor})
@@ -502,6 +516,7 @@ func (s *supervisor) restart() {
 	if err := s.startMain(); err != nil {
 		code := exitCodeOf(err)
 		s.log.Error("restart failed", "err", err, "status", code)
+		s.lastEnd = runEnd{startErr: err}
 		s.feed(event{kind: evExited, code: code})
 	}
 }
@@ -606,6 +621,7 @@ func (s *supervisor) onKillAgain() {
 	if s.main != 0 { // unkillable (or a zombie its threads hold): count it as killed
 		s.main = 0
 		s.metrics.ChildExited(128 + int(unix.SIGKILL))
+		s.lastEnd = runEnd{sig: unix.SIGKILL}
 		s.stopProbing()
 		s.feed(event{kind: evExited, code: 128 + int(unix.SIGKILL), ranFor: time.Since(s.started)})
 	}
@@ -632,6 +648,7 @@ func (s *supervisor) publish() {
 	if s.m.haveExit {
 		code := s.m.lastCode
 		st.LastExit = &code
+		st.OOMKilled = s.lastEnd.oom
 	}
 	if !s.probe.lastTime.IsZero() {
 		st.ProbeTime = s.probe.lastTime

@@ -48,6 +48,7 @@ type Snapshot struct {
 	PID       int       `json:"pid"`                      // the main child, 0 when none runs
 	Restarts  int       `json:"restarts"`                 // restarts so far
 	LastExit  *int      `json:"last_exit"`                // exit status of the last run, null before the first exit
+	OOMKilled bool      `json:"oom_killed,omitempty"`     // the last run was killed by the OOM killer
 	Probe     string    `json:"last_probe,omitempty"`     // "ok" or "failed: <err>"
 	ProbeTime time.Time `json:"last_probe_time,omitzero"` // when the last probe finished
 	Live      bool      `json:"live"`                     // /healthz answers 200
