@@ -37,6 +37,7 @@ func parseConfig(c *cli.Context) (supervise.Config, error) {
 	cfg.User = c.String(fUser)
 	cfg.Workdir = c.String(fWorkdir)
 	cfg.StatusAddr = c.String(fStatusAddr)
+	p.terminationLog(&cfg)
 
 	switch v := c.String(fForward); v {
 	case "group":

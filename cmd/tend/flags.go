@@ -35,6 +35,7 @@ const (
 	fHealthStart  = "health-start-period"
 	fOnUnhealthy  = "on-unhealthy"
 	fStatusAddr   = "status-addr"
+	fTermLog      = "termination-log"
 	fCheck        = "check"
 	fCheckTimeout = "check-timeout"
 	fCopyTo       = "copy-to"
@@ -109,6 +110,7 @@ func flags() []cli.Flag {
 		str(fCheckTimeout, "1s", "`DURATION` the --check probe may take", categoryCheck),
 		str(fCopyTo, "", "copy tend's executable to `DIR`/tend (mode 0755) and exit 0; start no command", categoryCopy),
 		str(fLogFormat, "text", "log format on stderr: `text` or json", categoryLog),
+		str(fTermLog, "/dev/termination-log", "write one line saying why tend ended to `FILE` if it is empty (the default only if it exists; none: never)", categoryLog),
 		boolean(fVerbose, "also log every reap, forward, probe and terminal hand-off", categoryLog, "v"),
 		boolean(fQuiet, "log only errors", categoryLog),
 	}
