@@ -156,6 +156,11 @@ func TestStatusJSON(t *testing.T) {
 			st:   Snapshot{State: "running", PID: 7, Restarts: 1, LastExit: &exit, Probe: "ok", ProbeTime: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC), Live: true, Ready: true},
 			want: `{"state":"running","pid":7,"restarts":1,"last_exit":137,"last_probe":"ok","last_probe_time":"2025-06-01T12:00:00Z","live":true,"ready":true}`,
 		},
+		{
+			name: "OOM-killed",
+			st:   Snapshot{State: "backoff", Restarts: 0, LastExit: &exit, OOMKilled: true},
+			want: `{"state":"backoff","pid":0,"restarts":0,"last_exit":137,"oom_killed":true,"live":false,"ready":false}`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
