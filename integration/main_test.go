@@ -51,6 +51,11 @@ const (
 	// noProcEnv set to 1 makes the role exec, started in a mount
 	// namespace of its own, unmount /proc before it execs tend.
 	noProcEnv = "TEND_TEST_NOPROC"
+	// devTermLogEnv names a file that the role pid1 shows tend as
+	// /dev/termination-log (see devTermLog); cgroupEnv a cgroup directory
+	// that the role exec moves itself into before it execs tend.
+	devTermLogEnv = "TEND_TEST_DEVTERMLOG"
+	cgroupEnv     = "TEND_TEST_CGROUP"
 )
 
 // harnessPrefix starts every line the harness roles print on failure, so a
@@ -178,6 +183,12 @@ func rolePID1(args []string) int {
 		fmt.Fprintf(os.Stderr, harnessPrefix+"pid1: mount /proc: %v\n", err)
 		return 2
 	}
+	if f := os.Getenv(devTermLogEnv); f != "" {
+		if err := devTermLog(f); err != nil {
+			fmt.Fprintf(os.Stderr, harnessPrefix+"pid1: /dev/termination-log: %v\n", err)
+			return 2
+		}
+	}
 	return roleExec(args)
 }
 
@@ -221,6 +232,13 @@ func roleExec(args []string) int {
 		// thread's mask, sends the signals to itself and execs tend.
 		args = append([]string{"/usr/bin/perl", "-e", raiseScript, raise}, args...)
 	}
+	if dir := os.Getenv(cgroupEnv); dir != "" {
+		// "0" is the writer: the whole process, every thread, moves.
+		if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte("0"), 0); err != nil {
+			fmt.Fprintf(os.Stderr, harnessPrefix+"exec: join cgroup: %v\n", err)
+			return 2
+		}
+	}
 	if os.Getenv(noProcEnv) == "1" {
 		if err := unix.Unmount("/proc", unix.MNT_DETACH); err != nil {
 			fmt.Fprintf(os.Stderr, harnessPrefix+"exec: unmount /proc: %v\n", err)
@@ -230,7 +248,8 @@ func roleExec(args []string) int {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, sigBlockEnv+"=") || strings.HasPrefix(kv, sigIgnoreEnv+"=") ||
 			strings.HasPrefix(kv, sigRaiseEnv+"=") || strings.HasPrefix(kv, roleEnv+"=") ||
-			strings.HasPrefix(kv, noProcEnv+"=")
+			strings.HasPrefix(kv, noProcEnv+"=") || strings.HasPrefix(kv, devTermLogEnv+"=") ||
+			strings.HasPrefix(kv, cgroupEnv+"=")
 	})
 	env = append(env, roleEnv+"=helper")
 	err = syscall.Exec(args[0], args, env)
@@ -270,6 +289,28 @@ func roleParent(args []string) int {
 		return 2
 	}
 	return 0
+}
+
+// devTermLog gives this mount namespace a /dev of its own, a tmpfs with
+// the usual character devices, and bind-mounts file on
+// /dev/termination-log, as a Kubernetes runtime does; the host's /dev is
+// not touched. mknod needs real root.
+func devTermLog(file string) error {
+	if err := unix.Mount("tmpfs", "/dev", "tmpfs", unix.MS_NOSUID, "mode=755"); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		name         string
+		major, minor uint32
+	}{{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}} {
+		if err := unix.Mknod("/dev/"+d.name, unix.S_IFCHR|0o666, int(unix.Mkdev(d.major, d.minor))); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile("/dev/termination-log", nil, 0o644); err != nil {
+		return err
+	}
+	return unix.Mount(file, "/dev/termination-log", "", unix.MS_BIND, "")
 }
 
 // sigaddset adds s to set, in the kernel's layout (bit s-1).
@@ -334,6 +375,12 @@ type runOpts struct {
 	// NoProc runs tend (startTend only) in a mount namespace of its own
 	// with no /proc.
 	NoProc bool
+	// DevTermLog (startPID1 only, as root) is a file of the test that tend
+	// sees as /dev/termination-log, on a /dev of its own (see devTermLog).
+	DevTermLog string
+	// Cgroup is a cgroup directory (v1 or v2) that tend's parent joins
+	// just before it execs tend, so that tend starts in it.
+	Cgroup string
 	// ForeignProc runs tend (startTend only) as pid 2 of a new PID
 	// namespace whose PID 1 is the test binary in role parent, with the
 	// host's /proc: a /proc whose pids are not tend's. Pids tend's
@@ -389,6 +436,12 @@ func startPID1(t testing.TB, opts runOpts, args ...string) *tendProc {
 	}
 	if len(opts.SigRaise) > 0 {
 		env = append(env, sigRaiseEnv+"="+formatSigList(opts.SigRaise))
+	}
+	if opts.DevTermLog != "" {
+		env = append(env, devTermLogEnv+"="+opts.DevTermLog)
+	}
+	if opts.Cgroup != "" {
+		env = append(env, cgroupEnv+"="+opts.Cgroup)
 	}
 	p := start(t, true, argv, env, attr, opts)
 	p.waitExec()
