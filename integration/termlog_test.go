@@ -84,6 +84,7 @@ func TestTerminationLog(t *testing.T) {
 		},
 		{"start failure", []string{"tend-no-such-command"}, 127, `could not start: tend-no-such-command: command not found (status 127)`},
 		{"start failure remapped", []string{"--remap-exit", "127:0", "tend-no-such-command"}, 0, `could not start: tend-no-such-command: command not found (status 127); tend exits 0 (--remap-exit 127:0)`},
+		{"option found wrong at start", []string{"--user", "tend-no-such-user", "true"}, 125, `invalid usage: --user: unknown user "tend-no-such-user" (status 125)`},
 		{"exit status remapped", append([]string{"--remap-exit", "3:0"}, helperArgv("exit", "3")...), 0, "exited with status 3; tend exits 0 (--remap-exit 3:0)"},
 	}
 	for _, tt := range tests {
