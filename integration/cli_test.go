@@ -70,6 +70,8 @@ func TestUsageErrors(t *testing.T) {
 		{name: "restart-codes with --restart no", args: []string{"--restart-codes", "1"}, want: "restart-codes"},
 		{name: "TEND_NO_RESTART_CODES bad", env: []string{"TEND_RESTART=always", "TEND_NO_RESTART_CODES=0,300"}, want: "300"},
 		{name: "restart code lists overlap", args: []string{"--restart", "always", "--restart-codes", "1,2", "--no-restart-codes", "2"}, want: "exit code 2"},
+		{name: "termination log in a missing directory", args: []string{"--termination-log", "/no/such/dir/log"}, want: "/no/such/dir/log"},
+		{name: "TEND_TERMINATION_LOG a directory", env: []string{"TEND_TERMINATION_LOG=/"}, want: `"/" is not a regular file`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
