@@ -262,8 +262,8 @@ func oomCgroup(t *testing.T, limit int64) string {
 
 // TestOOMKillNamed: tend starts in a memory cgroup of 64 MiB; its child
 // allocates until the OOM killer kills it. tend says so: in its "exited"
-// line, in the status JSON (oom_killed, during the backoff that follows)
-// and in the termination summary; stopped then by SIGTERM it exits 137,
+// line, in the status JSON (oom_killed, during the backoff that follows),
+// in tend_child_oom_kills_total and in the termination summary; stopped then by SIGTERM it exits 137,
 // the child's status.
 func TestOOMKillNamed(t *testing.T) {
 	t.Parallel()
@@ -295,6 +295,15 @@ func TestOOMKillNamed(t *testing.T) {
 	}
 	if st.LastExit == nil || *st.LastExit != 137 || !st.OOMKilled {
 		t.Errorf("status = %s; want last_exit 137 and oom_killed true", last)
+	}
+	if resp, err := supClient.Get("http://" + addr + "/metrics"); err != nil {
+		t.Errorf("GET /metrics: %v", err)
+	} else {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		if !strings.Contains(string(b), "\ntend_child_oom_kills_total 1\n") {
+			t.Errorf("GET /metrics has no tend_child_oom_kills_total 1:\n%s", b)
+		}
 	}
 	p.signal(unix.SIGTERM)
 	p.waitStatus(supTimeout, 137)

@@ -77,6 +77,7 @@ var families = []struct {
 	{"tend_child_exits_total", dto.MetricType_COUNTER, []sample{
 		{map[string]string{"status": "143"}, 1},
 	}, nil},
+	{"tend_child_oom_kills_total", dto.MetricType_COUNTER, []sample{{nil, 0}}, nil},
 	{"tend_zombies_reaped_total", dto.MetricType_COUNTER, []sample{{nil, 3}}, nil},
 	{"tend_signals_forwarded_total", dto.MetricType_COUNTER, []sample{
 		{map[string]string{"signal": "SIGHUP"}, 1},
@@ -249,6 +250,7 @@ func TestNothingRecorded(t *testing.T) {
 		{"tend_child_start_time_seconds", 0},
 		{"tend_child_starts_total", 0},
 		{"tend_restarts_total", 0},
+		{"tend_child_oom_kills_total", 0},
 		{"tend_zombies_reaped_total", 0},
 		{"tend_build_info", 1},
 	}

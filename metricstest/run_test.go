@@ -213,6 +213,7 @@ func TestScriptedRun(t *testing.T) {
 		"tend_child_starts_total":       dto.MetricType_COUNTER,
 		"tend_restarts_total":           dto.MetricType_COUNTER,
 		"tend_child_exits_total":        dto.MetricType_COUNTER,
+		"tend_child_oom_kills_total":    dto.MetricType_COUNTER,
 		"tend_zombies_reaped_total":     dto.MetricType_COUNTER,
 		"tend_signals_forwarded_total":  dto.MetricType_COUNTER,
 		"tend_probes_total":             dto.MetricType_COUNTER,
@@ -241,6 +242,7 @@ func TestScriptedRun(t *testing.T) {
 		{"tend_child_starts_total", []sample{{nil, 2}}},
 		{"tend_restarts_total", []sample{{nil, 1}}},
 		{"tend_child_exits_total", []sample{{map[string]string{"status": "3"}, 1}}},
+		{"tend_child_oom_kills_total", []sample{{nil, 0}}},
 		{"tend_signals_forwarded_total", []sample{{map[string]string{"signal": "SIGUSR1"}, 1}}},
 		{"tend_probes_total", []sample{
 			{map[string]string{"kind": "cmd", "result": "ok"}, -1}, // > 0, checked below

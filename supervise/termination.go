@@ -175,9 +175,10 @@ func (s *supervisor) exitedOOM(e reaper.Exit) bool {
 }
 
 // logExited logs the main child's exit: a warning that names the OOM
-// killer when it struck.
+// killer when it struck (and counts it in tend_child_oom_kills_total).
 func (s *supervisor) logExited(pid, code int) {
 	if s.lastEnd.oom {
+		s.metrics.ChildOOMKilled()
 		s.log.Warn("exited", "pid", pid, "status", code, "reason", oomReason)
 		return
 	}

@@ -59,6 +59,7 @@ type state struct {
 	restarts  uint64
 	reaped    uint64
 	exits     [256]uint64
+	oomKills  uint64
 	forwarded [signals.Max + 1]uint64
 	probes    [len(kinds)][2]uint64 // [kind][0 ok, 1 failed]
 	durations [len(kinds)]histogram
@@ -127,6 +128,18 @@ func (m *Metrics) ChildExited(status int) {
 	if status >= 0 && status < len(m.s.exits) {
 		m.s.exits[status]++
 	}
+	m.mu.Unlock()
+}
+
+// ChildOOMKilled counts an exit of the main child that the kernel's OOM
+// killer caused; the loop calls it besides [Metrics.ChildExited] (status
+// 137) when the memory cgroup's OOM-kill counter grew during the run.
+func (m *Metrics) ChildOOMKilled() {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.s.oomKills++
 	m.mu.Unlock()
 }
 

@@ -43,6 +43,9 @@ tend_child_starts_total 0
 tend_restarts_total 0
 # HELP tend_child_exits_total Exits of the main child by exit status (128+N on signal N).
 # TYPE tend_child_exits_total counter
+# HELP tend_child_oom_kills_total Exits of the main child caused by the kernel's OOM killer.
+# TYPE tend_child_oom_kills_total counter
+tend_child_oom_kills_total 0
 # HELP tend_zombies_reaped_total Processes reaped: the main child, orphans and probes.
 # TYPE tend_zombies_reaped_total counter
 tend_zombies_reaped_total 0
@@ -72,6 +75,8 @@ tend_zombies_reaped_total 0
 				m.Reaped(1)
 				m.Reaped(0)
 				m.ChildExited(0)
+				m.ChildExited(137)
+				m.ChildOOMKilled()
 				m.ChildExited(256) // out of range: not counted
 				m.ChildExited(-1)
 				m.Probe("grpc", true, time.Millisecond) // unknown kind: not counted
@@ -92,7 +97,11 @@ tend_restarts_total 1
 # HELP tend_child_exits_total Exits of the main child by exit status (128+N on signal N).
 # TYPE tend_child_exits_total counter
 tend_child_exits_total{status="0"} 1
+tend_child_exits_total{status="137"} 1
 tend_child_exits_total{status="143"} 1
+# HELP tend_child_oom_kills_total Exits of the main child caused by the kernel's OOM killer.
+# TYPE tend_child_oom_kills_total counter
+tend_child_oom_kills_total 1
 # HELP tend_zombies_reaped_total Processes reaped: the main child, orphans and probes.
 # TYPE tend_zombies_reaped_total counter
 tend_zombies_reaped_total 4
@@ -244,6 +253,7 @@ func TestNil(t *testing.T) {
 	var m *Metrics
 	m.ChildStarted(time.Now())
 	m.ChildExited(0)
+	m.ChildOOMKilled()
 	m.Restarted()
 	m.Reaped(1)
 	m.Forwarded(syscall.SIGTERM)

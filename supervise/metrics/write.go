@@ -59,6 +59,9 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 		b = append(b, '\n')
 	}
 
+	b = appendHeader(b, "tend_child_oom_kills_total", "counter", "Exits of the main child caused by the kernel's OOM killer.")
+	b = appendUint(b, "tend_child_oom_kills_total", s.oomKills)
+
 	b = appendHeader(b, "tend_zombies_reaped_total", "counter", "Processes reaped: the main child, orphans and probes.")
 	b = appendUint(b, "tend_zombies_reaped_total", s.reaped)
 
