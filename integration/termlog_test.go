@@ -82,6 +82,12 @@ func TestTerminationLog(t *testing.T) {
 			append([]string{"--restart", "on-failure", "--max-restarts", "2", "--backoff-min", "10ms", "--backoff-max", "20ms"}, helperArgv("exit", "1")...),
 			1, "gave up after 2 restarts; the child exited with status 1",
 		},
+		{
+			"gave up, unhealthy",
+			append([]string{"--restart", "on-failure", "--max-restarts", "1", "--backoff-min", "20ms",
+				"--health-http", fail.URL, "--health-interval", "50ms", "--health-retries", "2"}, helperArgv("hang")...),
+			143, "gave up after 1 restart; the last run was unhealthy: 2 probes failed; last: status 500; the child was killed by SIGTERM",
+		},
 		{"start failure", []string{"tend-no-such-command"}, 127, `could not start: tend-no-such-command: command not found (status 127)`},
 		{"start failure remapped", []string{"--remap-exit", "127:0", "tend-no-such-command"}, 0, `could not start: tend-no-such-command: command not found (status 127); tend exits 0 (--remap-exit 127:0)`},
 		{"option found wrong at start", []string{"--user", "tend-no-such-user", "true"}, 125, `invalid usage: --user: unknown user "tend-no-such-user" (status 125)`},

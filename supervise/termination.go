@@ -70,8 +70,18 @@ func (r runEnd) phrase(code int, subject bool) string {
 type facts struct {
 	last          runEnd
 	deadline      time.Duration // --deadline
+	unhealthy     bool          // the last run was stopped as unhealthy
 	probeFailures int           // consecutive failed probes when the child turned unhealthy
 	probeErr      error         // the last probe's error
+}
+
+// unhealthyClause says why the probe made the child unhealthy.
+func (f facts) unhealthyClause() string {
+	s := fmt.Sprintf("unhealthy: %d %s failed", f.probeFailures, plural(f.probeFailures, "probe", "probes"))
+	if f.probeErr != nil {
+		s += "; last: " + f.probeErr.Error()
+	}
+	return s
 }
 
 // summary says why tend ends: the first cause that made the run the last
@@ -86,11 +96,7 @@ func summary(m machine, p policy, f facts) string {
 	case m.override == ExitDeadline:
 		s = "deadline " + f.deadline.String() + " exceeded" + run()
 	case m.override == ExitUnhealthy:
-		s = fmt.Sprintf("unhealthy: %d %s failed", f.probeFailures, plural(f.probeFailures, "probe", "probes"))
-		if f.probeErr != nil {
-			s += "; last: " + f.probeErr.Error()
-		}
-		s += run()
+		s = f.unhealthyClause() + run()
 	case p.pause:
 		s = "paused"
 		if m.stopSig != 0 {
@@ -98,7 +104,11 @@ func summary(m machine, p policy, f facts) string {
 		}
 	case m.exhausted:
 		n := m.attempt - 1
-		s = fmt.Sprintf("gave up after %d %s", n, plural(n, "restart", "restarts")) + run()
+		s = fmt.Sprintf("gave up after %d %s", n, plural(n, "restart", "restarts"))
+		if f.unhealthy { // --on-unhealthy restart: the probe ended the last run
+			s += "; the last run was " + f.unhealthyClause()
+		}
+		s += run()
 	case m.stopSig != 0 && m.haveExit:
 		s = "stopped by " + signals.Name(m.stopSig) + run()
 	case m.haveExit:
@@ -161,7 +171,7 @@ func writeTermination(cfg *Config, log *slog.Logger, msg string) {
 
 // facts gathers what the summary needs from the loop.
 func (s *supervisor) facts() facts {
-	return facts{last: s.lastEnd, deadline: s.cfg.Deadline, probeFailures: s.probe.failures, probeErr: s.probe.lastErr}
+	return facts{last: s.lastEnd, deadline: s.cfg.Deadline, unhealthy: s.probe.unhealthy, probeFailures: s.probe.failures, probeErr: s.probe.lastErr}
 }
 
 // exitedOOM reads the OOM-kill counter after a death by SIGKILL and says

@@ -65,6 +65,11 @@ func TestSummary(t *testing.T) {
 			want: "gave up after 3 restarts; the child was killed by the OOM killer (SIGKILL)",
 		},
 		{
+			name: "gave up after unhealthy restarts", m: machine{haveExit: true, lastCode: 143, exhausted: true, attempt: 2},
+			f:    facts{unhealthy: true, probeFailures: 2, probeErr: errors.New("status 500"), last: killed(unix.SIGTERM)},
+			want: "gave up after 1 restart; the last run was unhealthy: 2 probes failed; last: status 500; the child was killed by SIGTERM",
+		},
+		{
 			name: "stopped by SIGTERM", m: machine{haveExit: true, lastCode: 143, stopSig: unix.SIGTERM},
 			f:    facts{last: killed(unix.SIGTERM)},
 			want: "stopped by SIGTERM; the child was killed by SIGTERM",
