@@ -139,13 +139,33 @@ func TestFailSummary(t *testing.T) {
 // --max-restarts ran out.
 func TestMachineRemembersTheEnd(t *testing.T) {
 	p := policy{restart: RestartAlways, maxRestarts: 1, backoffMin: time.Second, backoffMax: time.Minute}
-	m := machine{state: stateRunning}
-	m, _ = step(m, event{kind: evSignal, sig: unix.SIGINT, alive: true}, p)
-	m, _ = step(m, event{kind: evSignal, sig: unix.SIGTERM, alive: true}, p)
-	if m.stopSig != unix.SIGINT {
-		t.Errorf("after SIGINT then SIGTERM, stopSig = %v; want SIGINT", m.stopSig)
+	sig := func(s unix.Signal, alive bool) event { return event{kind: evSignal, sig: s, alive: alive} }
+	tests := []struct {
+		name   string
+		m      machine
+		p      policy
+		events []event
+		want   unix.Signal
+	}{
+		{"SIGINT then SIGTERM", machine{state: stateRunning}, p, []event{sig(unix.SIGINT, true), sig(unix.SIGTERM, true)}, unix.SIGINT},
+		{"SIGTERM during the backoff", machine{state: stateBackoff}, p, []event{sig(unix.SIGTERM, false)}, unix.SIGTERM},
+		{"SIGHUP does not stop", machine{state: stateRunning}, p, []event{sig(unix.SIGHUP, true)}, 0},
+		{"--rewrite TERM:QUIT still stops", machine{state: stateRunning}, policy{rewrite: signals.Rewrite{unix.SIGTERM: unix.SIGQUIT}}, []event{sig(unix.SIGTERM, true)}, unix.SIGTERM},
+		{"paused", machine{state: statePaused}, policy{pause: true}, []event{sig(unix.SIGHUP, false), sig(unix.SIGINT, false)}, unix.SIGINT},
+		{"the deadline came first", machine{state: stateRunning}, p, []event{{kind: evDeadline}, sig(unix.SIGTERM, true)}, 0},
 	}
-	m = machine{state: stateRunning}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := tt.m
+			for _, ev := range tt.events {
+				m, _ = step(m, ev, tt.p)
+			}
+			if m.stopSig != tt.want {
+				t.Errorf("stopSig = %v; want %v", m.stopSig, tt.want)
+			}
+		})
+	}
+	m := machine{state: stateRunning}
 	m, _ = step(m, event{kind: evExited, code: 1}, p)
 	if m.exhausted {
 		t.Fatalf("after the first exit, exhausted; want a restart")
