@@ -269,8 +269,8 @@ func oomCgroup(t *testing.T, limit int64) string {
 // TestOOMKillNamed: tend starts in a memory cgroup of 64 MiB; its child
 // allocates until the OOM killer kills it. tend says so: in its "exited"
 // line, in the status JSON (oom_killed, during the backoff that follows),
-// in tend_child_oom_kills_total and in the termination summary; stopped then by SIGTERM it exits 137,
-// the child's status.
+// in tend_child_oom_kills_total and in the termination summary. Stopped
+// then by SIGTERM, it exits 137, the child's status.
 //
 // Not parallel: on cgroup v2 an OOM kill counts in every parent cgroup too,
 // so a tend of another test, in the parent, whose child died of SIGKILL at
