@@ -2,10 +2,12 @@ package oomwatch
 
 import (
 	"bytes"
-	"os"
+	"errors"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // cgroupRoot is where cgroup file systems are mounted: cgroup v2 at the
@@ -24,7 +26,8 @@ type Counter struct {
 // found (no /proc, no memory controller, a cgroup file system not mounted)
 // the Counter is the zero value.
 func Find() Counter {
-	b, err := os.ReadFile("/proc/self/cgroup")
+	var buf [8 << 10]byte // 13 lines on a v1 host, one on v2
+	b, err := readFile("/proc/self/cgroup", buf[:])
 	if err != nil {
 		return Counter{}
 	}
@@ -40,16 +43,43 @@ func (c Counter) Read() (uint64, bool) {
 	if c.path == "" {
 		return 0, false
 	}
-	b, err := os.ReadFile(c.path)
+	var buf [512]byte // memory.events has 6 short lines, memory.oom_control 3
+	b, err := readFile(c.path, buf[:])
 	if err != nil {
 		return 0, false
 	}
 	return parse(b)
 }
 
+// readFile reads the file at path into buf, as far as it fits: with raw
+// system calls, no fstat and no allocation, because tend reads the counter
+// before every start of the child, and syscalls are its start-up's cost.
+func readFile(path string, buf []byte) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = unix.Close(fd) }()
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Read(fd, buf[n:])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return buf[:n], nil
+}
+
 func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
+	var st unix.Stat_t
+	return unix.Stat(path, &st) == nil
 }
 
 // find maps the content of /proc/self/cgroup to the counter's file under
