@@ -32,7 +32,7 @@ import "golang.org/x/sys/unix"
 // child runs: no forward yet, no restart after this run, the grace period
 // from now, and the drain timer for the delay.
 func (m machine) drain(sig unix.Signal, p policy) (machine, []action) {
-	m.final, m.state = true, stateDraining
+	m.final, m.state, m.stopSig = true, stateDraining, sig
 	return m, []action{{kind: actArmGrace}, {kind: actDrain, sig: sig, delay: p.stopDelay}}
 }
 

@@ -152,6 +152,7 @@ func TestMachineRemembersTheEnd(t *testing.T) {
 		{"SIGHUP does not stop", machine{state: stateRunning}, p, []event{sig(unix.SIGHUP, true)}, 0},
 		{"--rewrite TERM:QUIT still stops", machine{state: stateRunning}, policy{rewrite: signals.Rewrite{unix.SIGTERM: unix.SIGQUIT}}, []event{sig(unix.SIGTERM, true)}, unix.SIGTERM},
 		{"paused", machine{state: statePaused}, policy{pause: true}, []event{sig(unix.SIGHUP, false), sig(unix.SIGINT, false)}, unix.SIGINT},
+		{"--stop-delay: the drained SIGTERM", machine{state: stateRunning}, policy{stopDelay: time.Second}, []event{sig(unix.SIGTERM, true), sig(unix.SIGINT, true)}, unix.SIGTERM},
 		{"the deadline came first", machine{state: stateRunning}, p, []event{{kind: evDeadline}, sig(unix.SIGTERM, true)}, 0},
 	}
 	for _, tt := range tests {
