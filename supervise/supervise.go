@@ -64,6 +64,7 @@ type supervisor struct {
 	status    atomic.Pointer[status.Snapshot]
 	server    *status.Server
 	metrics   *metrics.Metrics // nil without --status-addr; its methods then do nothing
+	note      notifier         // --notify
 }
 
 // Run supervises cfg's command (or pauses) until it is over and every
@@ -99,6 +100,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 			return fail(err)
 		}
 		s.cmd = cmd
+	}
+	if cfg.Notify {
+		if err := s.setupNotify(); err != nil {
+			return fail(err)
+		}
+		defer s.closeNotify()
 	}
 	if cfg.StatusAddr != "" {
 		s.metrics = metrics.New(cfg.Version, cfg.Commit)
@@ -253,6 +260,10 @@ func (s *supervisor) loop(ctx context.Context) int {
 			s.onProbeTimeout()
 		case r := <-s.probeDone:
 			s.onProbeResult(r)
+		case d, ok := <-s.notifyC():
+			s.onNotify(d, ok)
+		case <-timerC(s.note.watchdog):
+			s.onWatchdog()
 		}
 	}
 	s.stopTimers()
@@ -294,7 +305,7 @@ func timerC(t *time.Timer) <-chan time.Time {
 }
 
 func (s *supervisor) stopTimers() {
-	for _, t := range []*time.Timer{s.grace, s.poll, s.kill, s.restartT, s.deadline, s.probe.next, s.probe.timeout} {
+	for _, t := range []*time.Timer{s.grace, s.poll, s.kill, s.restartT, s.deadline, s.probe.next, s.probe.timeout, s.note.watchdog} {
 		if t != nil {
 			t.Stop()
 		}
@@ -330,6 +341,7 @@ func (s *supervisor) startMain() error {
 		s.forward(sig)
 	}
 	s.startProbing()
+	s.startNotify()
 	s.publish()
 	return nil
 }
@@ -375,6 +387,7 @@ func (s *supervisor) onMainExit(e reaper.Exit) {
 	s.log.Info("exited", "pid", e.Pid, "status", code)
 	s.reclaimTerminal()
 	s.stopProbing()
+	s.stopNotify()
 	s.feed(event{kind: evExited, code: code, ranFor: ranFor})
 	if !s.noChildren || (s.m.final && s.tree.Strangers()) {
 		s.stopLeftovers()
@@ -603,6 +616,9 @@ func (s *supervisor) onDeadline() {
 
 // publish stores a fresh snapshot for the status endpoint.
 func (s *supervisor) publish() {
+	// With --notify, ready needs READY=1 too (notifyGate): both must hold.
+	ready := s.main != 0 && s.m.state == stateRunning && !s.probe.unhealthy && (s.probe.passed || !s.cfg.Health.Enabled()) && s.notifyGate()
+	s.tellUpstream(ready)
 	if s.server == nil {
 		return
 	}
@@ -610,9 +626,10 @@ func (s *supervisor) publish() {
 		State:    s.m.state.String(),
 		PID:      s.main,
 		Restarts: s.m.restarts,
-		Live:     s.main != 0 && !s.probe.unhealthy,
-		Ready:    s.main != 0 && s.m.state == stateRunning && !s.probe.unhealthy && (s.probe.passed || !s.cfg.Health.Enabled()),
+		Live:     s.main != 0 && !s.probe.unhealthy && !s.note.unhealthy,
+		Ready:    ready,
 	}
+	st.Notify, st.NotifyStatus = s.notifyState(), s.note.status
 	if s.m.haveExit {
 		code := s.m.lastCode
 		st.LastExit = &code
