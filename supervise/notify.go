@@ -102,9 +102,13 @@ func (s *supervisor) startNotify() {
 func (s *supervisor) stopNotify() {
 	n := &s.note
 	n.ready = false
-	if n.watchdog != nil {
-		n.watchdog.Stop()
-		n.watchdog = nil
+	s.stopNotifyTimer()
+}
+
+func (s *supervisor) stopNotifyTimer() {
+	if s.note.watchdog != nil {
+		s.note.watchdog.Stop()
+		s.note.watchdog = nil
 	}
 }
 
@@ -218,6 +222,7 @@ func (s *supervisor) onNotify(d notify.Datagram, ok bool) {
 		s.log.Info("watchdog triggered", "pid", d.PID)
 		n.misses = s.cfg.Health.Retries - 1
 		n.startUntil = time.Time{}
+		s.stopNotifyTimer()
 		s.onWatchdog()
 		return
 	case m.Watchdog && n.watchdog != nil:

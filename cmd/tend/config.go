@@ -38,6 +38,9 @@ func parseConfig(c *cli.Context) (supervise.Config, error) {
 	cfg.Workdir = c.String(fWorkdir)
 	cfg.StatusAddr = c.String(fStatusAddr)
 	cfg.Notify = c.Bool(fNotify)
+	if cfg.Notify && cfg.Pause {
+		p.fail(fNotify, "cannot be combined with --%s (no child to report)", fPause)
+	}
 
 	switch v := c.String(fForward); v {
 	case "group":
