@@ -67,6 +67,9 @@ func TestUsageErrors(t *testing.T) {
 		{name: "TEND_STOP_SIGNAL 0", env: []string{"TEND_STOP_SIGNAL=0"}, want: `"0"`},
 		{name: "restart-codes with --restart no", args: []string{"--restart-codes", "1"}, want: "restart-codes"},
 		{name: "TEND_NO_RESTART_CODES bad", env: []string{"TEND_RESTART=always", "TEND_NO_RESTART_CODES=0,300"}, want: "300"},
+		{name: "watchdog without notify", args: []string{"--watchdog", "5s"}, want: "--notify"},
+		{name: "TEND_WATCHDOG bad", env: []string{"TEND_NOTIFY=1", "TEND_WATCHDOG=often"}, want: "often"},
+		{name: "notify with pause", args: []string{"--notify", "--pause"}, want: "--pause", noCmd: true},
 		{name: "restart code lists overlap", args: []string{"--restart", "always", "--restart-codes", "1,2", "--no-restart-codes", "2"}, want: "exit code 2"},
 	}
 	for _, tt := range tests {

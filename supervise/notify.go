@@ -48,7 +48,7 @@ func (s *supervisor) setupNotify() error {
 	if uid, gid, ok := s.cmd.Owner(); ok {
 		owner = &notify.Owner{UID: uid, GID: gid}
 	}
-	sock, err := notify.Listen(notify.Candidates(), owner)
+	sock, err := notify.Listen(notify.Candidates(), owner, s.tree.Descends)
 	if err != nil {
 		return Usagef("--notify: make the notify socket: %v", err)
 	}
@@ -173,8 +173,11 @@ func (s *supervisor) notifyStopping() {
 
 // onNotify handles one datagram on the notify socket. Only a descendant
 // of tend may speak: its pid, from the kernel's credentials, must be the
-// main child's or lead up to tend under /proc. A message that fails the
-// check, or comes when no child runs, is dropped with a debug line.
+// main child's or have led up to tend under /proc when the datagram was
+// read (see [notify.Listen]). A message that fails the check (a sender
+// already gone, a tend with another namespace's /proc that cannot check
+// but the main child), or comes when no child runs, is dropped with a
+// debug line.
 func (s *supervisor) onNotify(d notify.Datagram, ok bool) {
 	if !ok {
 		s.note.sock = nil // closed: nothing more comes
@@ -193,7 +196,7 @@ func (s *supervisor) onNotify(d notify.Datagram, ok bool) {
 	case d.PID == 0:
 		s.log.Debug("notify message dropped", "pid", d.PID, "reason", "the sender has no pid in tend's namespace")
 		return
-	case d.PID != s.main && !s.tree.Descends(d.PID):
+	case d.PID != s.main && !d.Descendant:
 		s.log.Debug("notify message dropped", "pid", d.PID, "reason", "not a descendant of tend")
 		return
 	}

@@ -30,14 +30,18 @@ type Datagram struct {
 	Creds bool
 	// Truncated means the datagram was longer than 4 KiB; Msg is empty.
 	Truncated bool
+	// Descendant is what the check given to [Listen] said of PID when the
+	// datagram was read.
+	Descendant bool
 }
 
 // Socket is the notify socket of --notify: a unix datagram socket bound in
 // a directory of its own. Only the event loop calls its methods.
 type Socket struct {
-	dir  string
-	conn *net.UnixConn
-	c    chan Datagram
+	dir   string
+	conn  *net.UnixConn
+	c     chan Datagram
+	check func(pid int) bool
 }
 
 // Owner is the user the child runs as (--user), who must be able to send
@@ -61,11 +65,18 @@ func Candidates() []string {
 // directory), binds a unix datagram socket there with SO_PASSCRED, and
 // starts one goroutine that reads datagrams into [Socket.C] until
 // [Socket.Close]. The error names every directory tried.
-func Listen(dirs []string, owner *Owner) (*Socket, error) {
+//
+// The goroutine calls check with each sender's pid (not 0) as soon as it
+// has read the datagram, and records the answer in [Datagram.Descendant]:
+// a sender such as systemd-notify exits right after sending, and once its
+// parent has reaped it nothing under /proc says whose it was. check must
+// be safe to call from that goroutine.
+func Listen(dirs []string, owner *Owner, check func(pid int) bool) (*Socket, error) {
 	var errs []error
 	for _, base := range dirs {
 		s, err := listenIn(base, owner)
 		if err == nil {
+			s.check = check
 			go s.read()
 			return s, nil
 		}
@@ -176,6 +187,9 @@ func (s *Socket) read() {
 			continue
 		}
 		d := datagram(buf[:n], oob[:oobn], flags)
+		if d.Creds && d.PID != 0 && s.check != nil {
+			d.Descendant = s.check(d.PID)
+		}
 		s.c <- d
 	}
 }

@@ -38,7 +38,7 @@ func next(t *testing.T, s *Socket) Datagram {
 
 func TestListen(t *testing.T) {
 	base := t.TempDir()
-	s, err := Listen([]string{filepath.Join(base, "missing"), base}, nil)
+	s, err := Listen([]string{filepath.Join(base, "missing"), base}, nil, func(pid int) bool { return pid == os.Getpid() })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +52,8 @@ func TestListen(t *testing.T) {
 
 	send(t, s.Path(), "READY=1\nSTATUS=up")
 	d := next(t, s)
-	if !d.Creds || d.PID != os.Getpid() || d.UID != os.Getuid() {
-		t.Errorf("credentials = %v pid %d uid %d; want pid %d uid %d", d.Creds, d.PID, d.UID, os.Getpid(), os.Getuid())
+	if !d.Creds || d.PID != os.Getpid() || d.UID != os.Getuid() || !d.Descendant {
+		t.Errorf("credentials = %v pid %d uid %d, checked %v; want pid %d uid %d, checked true", d.Creds, d.PID, d.UID, d.Descendant, os.Getpid(), os.Getuid())
 	}
 	if !d.Msg.Ready || d.Msg.Status != "up" {
 		t.Errorf("message = %+v; want READY=1 and STATUS=up", d.Msg)
@@ -83,7 +83,7 @@ func TestListen(t *testing.T) {
 
 func TestListenNoDirectory(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "missing")
-	_, err := Listen([]string{missing}, nil)
+	_, err := Listen([]string{missing}, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), missing) {
 		t.Errorf("Listen(%q) error = %v; want one naming it", missing, err)
 	}
