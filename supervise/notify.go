@@ -26,8 +26,12 @@ type notifier struct {
 	unhealthy  bool        // the watchdog made this run unhealthy
 }
 
-// errWatchdog is the failure of a missed --watchdog deadline.
-var errWatchdog = errors.New("no WATCHDOG=1 in time")
+// errWatchdog is the failure of a missed --watchdog deadline,
+// errWatchdogTrigger the child's own verdict.
+var (
+	errWatchdog        = errors.New("no WATCHDOG=1 in time")
+	errWatchdogTrigger = errors.New("the child sent WATCHDOG=trigger")
+)
 
 // setupNotify makes the notify socket and puts it in the command's
 // environment: NOTIFY_SOCKET, and with --watchdog WATCHDOG_USEC and
@@ -221,12 +225,9 @@ func (s *supervisor) onNotify(d notify.Datagram, ok bool) {
 	}
 	switch {
 	case s.cfg.Watchdog == 0:
-	case m.Trigger:
-		s.log.Info("watchdog triggered", "pid", d.PID)
-		n.misses = s.cfg.Health.Retries - 1
-		n.startUntil = time.Time{}
+	case m.Trigger && s.m.state == stateRunning:
 		s.stopNotifyTimer()
-		s.onWatchdog()
+		s.watchdogFailed(d.PID, errWatchdogTrigger)
 		return
 	case m.Watchdog && n.watchdog != nil:
 		n.misses = 0
@@ -252,11 +253,20 @@ func (s *supervisor) onWatchdog() {
 		s.log.Info("watchdog missed", "watchdog", s.cfg.Watchdog, "failures", n.misses)
 	}
 	if n.misses >= s.cfg.Health.Retries {
-		n.unhealthy = true
-		s.log.Warn("unhealthy", "failures", n.misses, "err", errWatchdog)
-		s.feed(event{kind: evUnhealthy})
+		s.watchdogFailed(s.main, errWatchdog)
 		return
 	}
 	s.armWatchdog()
 	s.publish()
+}
+
+// watchdogFailed makes the run unhealthy: --on-unhealthy then stops it
+// and exits 69 or restarts it, as after failed probes. A WATCHDOG=trigger
+// does so at once, whatever --health-retries and the start period say, as
+// it does under systemd.
+func (s *supervisor) watchdogFailed(pid int, err error) {
+	n := &s.note
+	n.unhealthy = true
+	s.log.Warn("unhealthy", "pid", pid, "failures", n.misses, "err", err)
+	s.feed(event{kind: evUnhealthy})
 }
