@@ -562,3 +562,24 @@ IO::Socket::UNIX->new(Type => SOCK_DGRAM, Peer => $ENV{NOTIFY_SOCKET})->send("RE
 	p.signal(unix.SIGTERM)
 	p.waitStatus(supTimeout, 143)
 }
+
+// TestNotifyProbeEnvironment: a --health-cmd probe gets the notify socket
+// but not the watchdog's variables, which are the main child's: the probe
+// passes only if WATCHDOG_USEC and WATCHDOG_PID are unset, and /readyz
+// needs a passed probe and READY=1.
+func TestNotifyProbeEnvironment(t *testing.T) {
+	t.Parallel()
+	addr := supFreeAddr(t)
+	p := startPID1(t, runOpts{}, append([]string{"--status-addr", addr, "--notify", "--watchdog", "1m",
+		"--health-cmd", `/bin/sh -c 'test -z "$WATCHDOG_USEC$WATCHDOG_PID" && test -n "$NOTIFY_SOCKET"'`, "--health-interval", "100ms", "--"},
+		helperArgv("notify", "send:READY=1")...)...)
+	if l := expectNotifyLine(t, p); l.usec != "60000000" {
+		t.Fatalf("the child's environment: %+v; want WATCHDOG_USEC=60000000", l)
+	}
+	p.expectLine("sent READY=1")
+	notifyWait(t, p, addr, "readyz 200: READY=1 and a passed probe", func(h, r int, st notifyStatus) bool {
+		return r == 200 && st.Probe == "ok"
+	})
+	p.signal(unix.SIGTERM)
+	p.waitStatus(supTimeout, 143)
+}

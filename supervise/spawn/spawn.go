@@ -124,9 +124,9 @@ func (c *Command) SetEnv(key, value string) { c.env = setEnv(c.env, key, value) 
 
 // SetWatchdogPid makes every Start of the command add WATCHDOG_PID with
 // the main child's own pid, written by the child before execve (as
-// LISTEN_PID is): the probes, which share the environment, do not get it,
-// so sd_watchdog_enabled(3) is false in them and in whatever the child
-// forks.
+// LISTEN_PID is), so that sd_watchdog_enabled(3) is false in whatever the
+// child forks; the probes of StartHelper get neither WATCHDOG_PID nor
+// WATCHDOG_USEC.
 func (c *Command) SetWatchdogPid() {
 	c.env = unsetEnv(c.env, "WATCHDOG_PID")
 	c.watchdogPid = true
@@ -167,7 +167,12 @@ func (c *Command) StartHelper(argv []string, dir string) (int, error) {
 		return 0, err
 	}
 	defer null.Close()
-	spec := &forkSpec{path: path, argv: argv, env: c.env, dir: dir, setsid: true, stdio: int(null.Fd()), closeExtra: true}
+	env := c.env
+	if c.watchdogPid {
+		// The watchdog is the main child's: a probe is not to ping.
+		env = unsetEnv(env, "WATCHDOG_USEC")
+	}
+	spec := &forkSpec{path: path, argv: argv, env: env, dir: dir, setsid: true, stdio: int(null.Fd()), closeExtra: true}
 	if c.id != nil {
 		spec.cred = c.id.cred
 	}
