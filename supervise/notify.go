@@ -205,6 +205,7 @@ func (s *supervisor) onNotify(d notify.Datagram, ok bool) {
 		return
 	}
 	n, m := &s.note, d.Msg
+	before := *n
 	if m.MainPID != "" {
 		s.log.Info("MAINPID ignored: tend watches the process it started", "pid", d.PID, "mainpid", m.MainPID)
 	}
@@ -233,7 +234,10 @@ func (s *supervisor) onNotify(d notify.Datagram, ok bool) {
 		n.misses = 0
 		s.armWatchdog()
 	}
-	s.publish()
+	// A ping alone changes nothing the status endpoint shows.
+	if n.ready != before.ready || n.stopping != before.stopping || n.status != before.status {
+		s.publish()
+	}
 }
 
 // onWatchdog runs when the child sent no WATCHDOG=1 for --watchdog (or
