@@ -231,7 +231,8 @@ func (s *supervisor) onNotify(d notify.Datagram, ok bool) {
 		s.watchdogFailed(d.PID, errWatchdogTrigger)
 		return
 	case m.Watchdog && n.watchdog != nil:
-		n.misses = 0
+		// As a passed probe does, a ping ends the start period.
+		n.misses, n.startUntil = 0, time.Time{}
 		s.armWatchdog()
 	}
 	// A ping alone changes nothing the status endpoint shows.

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -85,7 +86,12 @@ func Listen(dirs []string, owner *Owner, check func(pid int) bool) (*Socket, err
 	if len(errs) == 0 {
 		return nil, errors.New("no directory to make the notify socket in")
 	}
-	return nil, errors.Join(errs...)
+	// One line: tend prints its errors on one.
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	return nil, errors.New(strings.Join(msgs, "; "))
 }
 
 func listenIn(base string, owner *Owner) (*Socket, error) {

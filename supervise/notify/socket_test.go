@@ -82,10 +82,11 @@ func TestListen(t *testing.T) {
 }
 
 func TestListenNoDirectory(t *testing.T) {
-	missing := filepath.Join(t.TempDir(), "missing")
-	_, err := Listen([]string{missing}, nil, nil)
-	if err == nil || !strings.Contains(err.Error(), missing) {
-		t.Errorf("Listen(%q) error = %v; want one naming it", missing, err)
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	_, err := Listen([]string{a, b}, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), a) || !strings.Contains(err.Error(), b) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Listen(%q, %q) error = %q; want one line naming both", a, b, err)
 	}
 }
 
