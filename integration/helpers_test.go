@@ -68,6 +68,11 @@ var helpers = map[string]func(args []string) int{
 	// orphans N [ARGV...]: double-fork N short-lived orphans with /bin/sh,
 	// print "orphans done", then exec ARGV (or exit 0).
 	"orphans": helperOrphans,
+	// notify STEP...: speak the sd_notify protocol through $NOTIFY_SOCKET
+	// (see helperNotify in notify_test.go).
+	"notify": helperNotify,
+	// notify-send PATH MSG: send MSG to the unix datagram socket PATH.
+	"notify-send": helperNotifySend,
 	// listen: print "pid=P LISTEN_PID=… LISTEN_FDS=… fd3=DATA", DATA being
 	// everything read from fd 3 (or the error).
 	"listen": func([]string) int {

@@ -104,6 +104,16 @@ type Config struct {
 	TerminationLog         string
 	TerminationLogIfExists bool
 
+	// Notify is --notify: the child gets a notify socket of tend's in
+	// NOTIFY_SOCKET and tells tend it is ready (READY=1) over the sd_notify
+	// protocol; a NOTIFY_SOCKET tend was given is then told READY=1 once
+	// the child is ready (see package notify).
+	Notify bool
+	// Watchdog is --watchdog, with Notify: the child must send WATCHDOG=1
+	// at least this often (it gets WATCHDOG_USEC); each miss counts as a
+	// failed probe. 0: no watchdog.
+	Watchdog time.Duration
+
 	// Version and Commit label tend_build_info on GET /metrics (see
 	// package metrics); cmd/tend sets them to what tend --version prints.
 	Version, Commit string
@@ -174,6 +184,12 @@ func (c *Config) Validate() error {
 		return Usagef("--stop-delay: negative duration %s", c.StopDelay)
 	case c.StopDelay > 0 && c.StopDelay >= c.Grace:
 		return Usagef("--stop-delay %s is not below --grace %s: the child would get SIGKILL before its SIGTERM", c.StopDelay, c.Grace)
+	case c.Watchdog < 0:
+		return Usagef("--watchdog: negative duration %s", c.Watchdog)
+	case c.Watchdog > 0 && !c.Notify:
+		return Usagef("--watchdog needs --notify")
+	case c.Pause && c.Notify:
+		return Usagef("--pause cannot be combined with --notify")
 	}
 	if err := c.validateCodes(); err != nil {
 		return err

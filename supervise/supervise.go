@@ -72,7 +72,8 @@ type supervisor struct {
 	oom       oomwatch.Counter
 	oomBefore uint64
 	oomOK     bool
-	lastEnd   runEnd // how the last run ended, for the log, status and summary
+	lastEnd   runEnd   // how the last run ended, for the log, status and summary
+	note      notifier // --notify
 }
 
 // Run supervises cfg's command (or pauses) until it is over and every
@@ -111,6 +112,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 		}
 		s.cmd = cmd
 		s.oom = oomwatch.Find()
+	}
+	if cfg.Notify {
+		if err := s.setupNotify(); err != nil {
+			return fail(err)
+		}
+		defer s.closeNotify()
 	}
 	if cfg.StatusAddr != "" {
 		s.metrics = metrics.New(cfg.Version, cfg.Commit)
@@ -268,6 +275,10 @@ func (s *supervisor) loop(ctx context.Context) int {
 			s.onProbeTimeout()
 		case r := <-s.probeDone:
 			s.onProbeResult(r)
+		case d, ok := <-s.notifyC():
+			s.onNotify(d, ok)
+		case <-timerC(s.note.watchdog):
+			s.onWatchdog()
 		}
 	}
 	s.stopTimers()
@@ -310,7 +321,7 @@ func timerC(t *time.Timer) <-chan time.Time {
 }
 
 func (s *supervisor) stopTimers() {
-	for _, t := range []*time.Timer{s.grace, s.poll, s.kill, s.restartT, s.deadline, s.drain, s.probe.next, s.probe.timeout} {
+	for _, t := range []*time.Timer{s.grace, s.poll, s.kill, s.restartT, s.deadline, s.drain, s.probe.next, s.probe.timeout, s.note.watchdog} {
 		if t != nil {
 			t.Stop()
 		}
@@ -347,6 +358,7 @@ func (s *supervisor) startMain() error {
 		s.forward(sig)
 	}
 	s.startProbing()
+	s.startNotify()
 	s.publish()
 	return nil
 }
@@ -393,6 +405,7 @@ func (s *supervisor) onMainExit(e reaper.Exit) {
 	s.logExited(e.Pid, code)
 	s.reclaimTerminal()
 	s.stopProbing()
+	s.stopNotify()
 	s.feed(event{kind: evExited, code: code, ranFor: ranFor})
 	if !s.noChildren || (s.m.final && s.tree.Strangers()) {
 		s.stopLeftovers()
@@ -635,6 +648,9 @@ func (s *supervisor) onDeadline() {
 
 // publish stores a fresh snapshot for the status endpoint.
 func (s *supervisor) publish() {
+	// With --notify, ready needs READY=1 too (notifyGate): both must hold.
+	ready := s.main != 0 && s.m.state == stateRunning && !s.probe.unhealthy && (s.probe.passed || !s.cfg.Health.Enabled()) && s.notifyGate()
+	s.tellUpstream(ready)
 	if s.server == nil {
 		return
 	}
@@ -642,9 +658,10 @@ func (s *supervisor) publish() {
 		State:    s.m.state.String(),
 		PID:      s.main,
 		Restarts: s.m.restarts,
-		Live:     s.main != 0 && !s.probe.unhealthy,
-		Ready:    s.main != 0 && s.m.state == stateRunning && !s.probe.unhealthy && (s.probe.passed || !s.cfg.Health.Enabled()),
+		Live:     s.main != 0 && !s.probe.unhealthy && !s.note.unhealthy,
+		Ready:    ready,
 	}
+	st.Notify, st.NotifyStatus = s.notifyState(), s.note.status
 	if s.m.haveExit {
 		code := s.m.lastCode
 		st.LastExit = &code

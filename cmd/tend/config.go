@@ -38,6 +38,10 @@ func parseConfig(c *cli.Context) (supervise.Config, error) {
 	cfg.Workdir = c.String(fWorkdir)
 	cfg.StatusAddr = c.String(fStatusAddr)
 	p.terminationLog(&cfg)
+	cfg.Notify = c.Bool(fNotify)
+	if cfg.Notify && cfg.Pause {
+		p.fail(fNotify, "cannot be combined with --%s (no child to report)", fPause)
+	}
 
 	switch v := c.String(fForward); v {
 	case "group":
@@ -114,6 +118,7 @@ func parseConfig(c *cli.Context) (supervise.Config, error) {
 	cfg.BackoffMin = p.duration(fBackoffMin)
 	cfg.BackoffMax = p.duration(fBackoffMax)
 	cfg.Deadline = p.duration(fDeadline)
+	cfg.Watchdog = p.watchdog(cfg.Notify)
 
 	h := &cfg.Health
 	if v := c.String(fHealthCmd); v != "" {
@@ -143,12 +148,34 @@ func parseConfig(c *cli.Context) (supervise.Config, error) {
 	h.StartPeriod = p.duration(fHealthStart)
 	if !h.Enabled() {
 		for _, name := range []string{fHealthIntvl, fHealthTmo, fHealthRetry, fHealthStart, fOnUnhealthy} {
-			if c.IsSet(name) {
+			if c.IsSet(name) && !(cfg.Watchdog > 0 && watchdogCounts(name)) {
 				p.fail(name, "needs a probe (--health-cmd, --health-http or --health-tcp)")
 			}
 		}
 	}
 	return cfg, p.err
+}
+
+// watchdogCounts reports whether option name applies to --watchdog's
+// misses as to failed probes, so that it may be given with --watchdog
+// and no probe.
+func watchdogCounts(name string) bool {
+	return name == fHealthRetry || name == fHealthStart || name == fOnUnhealthy
+}
+
+// watchdog reads --watchdog: a positive duration, and only with --notify.
+func (p *parser) watchdog(notify bool) time.Duration {
+	if !p.c.IsSet(fWatchdog) {
+		return 0
+	}
+	d := p.duration(fWatchdog)
+	switch {
+	case !notify:
+		p.fail(fWatchdog, "needs --%s", fNotify)
+	case d == 0:
+		p.fail(fWatchdog, "must be positive, got %q", p.c.String(fWatchdog))
+	}
+	return d
 }
 
 // parser keeps the first error, so parseConfig reads straight through.

@@ -78,6 +78,12 @@ func TestParseConfig(t *testing.T) {
 		{"flag with =", map[string]string{"TEND_GRACE": "3s"}, []string{"--grace=5s", "prog"}, func(c supervise.Config) string {
 			return want("Grace", c.Grace, 5*time.Second)
 		}},
+		{"notify and watchdog from the variables", map[string]string{"TEND_NOTIFY": "1", "TEND_WATCHDOG": "30s"}, []string{"prog"}, func(c supervise.Config) string {
+			return want("Notify, Watchdog", fmt.Sprint(c.Notify, c.Watchdog), "true 30s")
+		}},
+		{"watchdog counts like a probe", nil, []string{"--notify", "--watchdog", "2s", "--health-retries", "2", "--on-unhealthy", "exit", "--health-start-period", "5s", "prog"}, func(c supervise.Config) string {
+			return want("Watchdog, Retries, OnUnhealthy, StartPeriod", fmt.Sprint(c.Watchdog, c.Health.Retries, c.Health.OnUnhealthy, c.Health.StartPeriod), fmt.Sprint(2*time.Second, 2, supervise.UnhealthyExit, 5*time.Second))
+		}},
 		{"zero grace", nil, []string{"--grace", "0", "prog"}, func(c supervise.Config) string {
 			return want("Grace", c.Grace, time.Duration(0))
 		}},
@@ -273,6 +279,13 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad tcp probe", nil, []string{"--health-tcp", "nocolon", "prog"}, "--health-tcp (TEND_HEALTH_TCP): ", "nocolon"},
 		{"no command", nil, nil, "no command", ""},
 		{"pause and command", nil, []string{"--pause", "prog"}, "--pause ", "prog"},
+		{"watchdog without notify", nil, []string{"--watchdog", "5s", "prog"}, "--watchdog (TEND_WATCHDOG): ", "--notify"},
+		{"watchdog variable without notify", map[string]string{"TEND_WATCHDOG": "5s"}, []string{"prog"}, "--watchdog (TEND_WATCHDOG): ", "--notify"},
+		{"bad watchdog", nil, []string{"--notify", "--watchdog", "often", "prog"}, "--watchdog (TEND_WATCHDOG): ", "often"},
+		{"zero watchdog", map[string]string{"TEND_NOTIFY": "true"}, []string{"--watchdog", "0s", "prog"}, "--watchdog (TEND_WATCHDOG): ", "0s"},
+		{"negative watchdog", nil, []string{"--notify", "--watchdog", "-1s", "prog"}, "--watchdog (TEND_WATCHDOG): ", "-1s"},
+		{"notify with pause", nil, []string{"--notify", "--pause"}, "--notify (TEND_NOTIFY): ", "--pause"},
+		{"health interval with watchdog only", nil, []string{"--notify", "--watchdog", "1s", "--health-interval", "5s", "prog"}, "--health-interval (TEND_HEALTH_INTERVAL): ", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -36,6 +36,8 @@ const (
 	fOnUnhealthy  = "on-unhealthy"
 	fStatusAddr   = "status-addr"
 	fTermLog      = "termination-log"
+	fNotify       = "notify"
+	fWatchdog     = "watchdog"
 	fCheck        = "check"
 	fCheckTimeout = "check-timeout"
 	fCopyTo       = "copy-to"
@@ -106,6 +108,8 @@ func flags() []cli.Flag {
 		str(fHealthStart, "0s", "probe failures in this `DURATION` after a start do not count", categorySuper),
 		str(fOnUnhealthy, "", "when unhealthy: `exit` (status 69) or restart; default: restart if --restart is not no, else exit", categorySuper),
 		str(fStatusAddr, "", "serve GET /healthz, /readyz and /metrics on `ADDR` (e.g. 127.0.0.1:8081)", categorySuper),
+		boolean(fNotify, "give the child a notify socket (NOTIFY_SOCKET, the sd_notify protocol): it is ready once it sends READY=1", categorySuper),
+		str(fWatchdog, "", "with --notify: the child must send WATCHDOG=1 at least every `DURATION` (it gets WATCHDOG_USEC); a miss counts as a failed probe", categorySuper),
 		str(fCheck, "", "probe `URL` once and exit 0 if healthy, 1 if not; start no command: http://HOST[:PORT][/PATH] (2xx and 3xx are healthy) or tcp://HOST:PORT", categoryCheck),
 		str(fCheckTimeout, "1s", "`DURATION` the --check probe may take", categoryCheck),
 		str(fCopyTo, "", "copy tend's executable to `DIR`/tend (mode 0755) and exit 0; start no command", categoryCopy),

@@ -39,6 +39,10 @@ type forkSpec struct {
 	// LISTEN_PID there), for socket activation: only the child knows its
 	// pid before execve.
 	listenPid bool
+	// watchdogPid adds WATCHDOG_PID=<the child's pid> the same way, for
+	// --watchdog: sd_watchdog_enabled(3) then tells the main process from
+	// the processes it forks, which inherit WATCHDOG_USEC.
+	watchdogPid bool
 }
 
 // childStep names what the child was doing when it failed.
@@ -141,13 +145,13 @@ type childPlan struct {
 	closeExtra bool
 	nofile     *unix.Rlimit // RLIMIT_NOFILE to set, or nil
 	pipe       int          // write end of the error pipe, close-on-exec
-	// listenPid, when not nil, is the environment entry "LISTEN_PID=" with
+	// pidVars are environment entries such as "LISTEN_PID=", each with
 	// room after it for the child to write its pid, NUL-terminated.
-	listenPid *[len(listenPidKey) + 21]byte
+	pidVars [][]byte
 }
 
-// listenPidKey begins the LISTEN_PID environment entry.
-const listenPidKey = "LISTEN_PID="
+// pidRoom is the room after a pidVars key: 20 digits and the NUL.
+const pidRoom = 21
 
 // forkExec starts the program described by s and returns its pid once it
 // has called execve. Failures in the child come back as *childError, with
@@ -164,18 +168,26 @@ func forkExec(s *forkSpec) (int, error) {
 		return 0, err
 	}
 	env := s.env
+	var pidKeys []string
 	if s.listenPid {
-		env = unsetEnv(env, "LISTEN_PID")
+		pidKeys = append(pidKeys, "LISTEN_PID")
+	}
+	if s.watchdogPid {
+		pidKeys = append(pidKeys, "WATCHDOG_PID")
+	}
+	for _, k := range pidKeys {
+		env = unsetEnv(env, k)
 	}
 	envp, err := syscall.SlicePtrFromStrings(env)
 	if err != nil {
 		return 0, err
 	}
-	if s.listenPid {
+	for _, k := range pidKeys {
 		// One more entry before the final nil, written by the child.
-		p.listenPid = new([len(listenPidKey) + 21]byte)
-		copy(p.listenPid[:], listenPidKey)
-		envp = append(envp[:len(envp)-1], &p.listenPid[0], nil)
+		b := make([]byte, len(k)+1+pidRoom)
+		copy(b, k+"=")
+		p.pidVars = append(p.pidVars, b[:len(k)+1])
+		envp = append(envp[:len(envp)-1], &b[0], nil)
 	}
 	p.argv, p.envp = &argv[0], &envp[0]
 	if s.dir != "" {
@@ -389,7 +401,7 @@ func childExec(p *childPlan) {
 			childFail(p, stepFileLimit, e)
 		}
 	}
-	if p.listenPid != nil {
+	if len(p.pidVars) > 0 {
 		pid, _, _ := syscall.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
 		var digits [20]byte
 		i := len(digits)
@@ -401,12 +413,17 @@ func childExec(p *childPlan) {
 				break
 			}
 		}
-		n := len(listenPidKey)
-		for ; i < len(digits); i++ {
-			p.listenPid[n] = digits[i]
-			n++
+		for _, v := range p.pidVars {
+			// v has the key's length and the pid's room as capacity:
+			// writing through the full slice expression allocates nothing.
+			w := v[:cap(v)]
+			n := len(v)
+			for j := i; j < len(digits); j++ {
+				w[n] = digits[j]
+				n++
+			}
+			w[n] = 0
 		}
-		p.listenPid[n] = 0
 	}
 	// The program starts with no signal blocked, whatever tend blocks.
 	var none [2]uint32

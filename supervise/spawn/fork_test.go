@@ -297,6 +297,36 @@ func TestForkExecListenPid(t *testing.T) {
 	}
 }
 
+// TestForkExecWatchdogPid: with watchdogPid, and with listenPid too,
+// each variable holds the child's own pid, once.
+func TestForkExecWatchdogPid(t *testing.T) {
+	tests := []struct {
+		name      string
+		listenPid bool
+	}{
+		{name: "watchdog alone"},
+		{name: "with LISTEN_PID", listenPid: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, st := runSpec(t, &forkSpec{
+				path:        "/bin/sh",
+				argv:        []string{"sh", "-c", `echo "$$ $WATCHDOG_PID $(env | grep -c ^WATCHDOG_PID=) ${LISTEN_PID:-$$}"`},
+				env:         []string{"WATCHDOG_PID=4242", "LISTEN_PID=4243"},
+				listenPid:   tt.listenPid,
+				watchdogPid: true,
+			})
+			f := strings.Fields(out)
+			if tt.listenPid && len(f) == 4 && f[3] == "4243" {
+				t.Errorf("LISTEN_PID kept tend's value: %q", out)
+			}
+			if st != 0 || len(f) != 4 || f[0] != f[1] || f[2] != "1" || tt.listenPid && f[3] != f[0] {
+				t.Errorf("sh printed %q (exit %d); want its pid in WATCHDOG_PID (one entry) and, with listenPid, in LISTEN_PID", out, st)
+			}
+		})
+	}
+}
+
 // TestForkExecCloseExtra: a descriptor tend inherited without close-on-exec
 // reaches a program started without closeExtra (the main child), and not
 // one started with it (a probe).

@@ -21,6 +21,8 @@ type Command struct {
 	foreground bool   // stdin is a terminal: give it to the child's group
 	handedTo   int    // the group tend gave the terminal to, until tend takes it back
 	listenPid  bool   // LISTEN_FDS is set: LISTEN_PID must name the child
+	// watchdogPid: WATCHDOG_PID must name the child (see SetWatchdogPid).
+	watchdogPid bool
 }
 
 // Prepare resolves everything about argv that can fail before a child
@@ -65,7 +67,7 @@ func Prepare(argv []string, workdir, user string) (*Command, error) {
 // controlling one, or tend may not change it: tini#17, sdc-docker#91), the
 // child is started without it and ttyErr reports why.
 func (c *Command) Start() (pid int, ttyErr error, err error) {
-	spec := &forkSpec{path: c.path, argv: c.argv, env: c.env, dir: c.dir, setpgid: true, stdio: -1, listenPid: c.listenPid}
+	spec := &forkSpec{path: c.path, argv: c.argv, env: c.env, dir: c.dir, setpgid: true, stdio: -1, listenPid: c.listenPid, watchdogPid: c.watchdogPid}
 	if c.id != nil {
 		spec.cred = c.id.cred
 	}
@@ -115,6 +117,34 @@ func (c *Command) wrap(err error) error {
 	return &StartError{Name: c.name, Err: err}
 }
 
+// SetEnv sets key to value in the environment of the command and of its
+// --health-cmd probes, replacing any entry tend inherited (--notify's
+// NOTIFY_SOCKET and WATCHDOG_USEC). Call it before the first Start.
+func (c *Command) SetEnv(key, value string) { c.env = setEnv(c.env, key, value) }
+
+// SetWatchdogPid makes every Start of the command add WATCHDOG_PID with
+// the main child's own pid, written by the child before execve (as
+// LISTEN_PID is), so that sd_watchdog_enabled(3) is false in whatever the
+// child forks; the probes of StartHelper get neither WATCHDOG_PID nor
+// WATCHDOG_USEC.
+func (c *Command) SetWatchdogPid() {
+	c.env = unsetEnv(c.env, "WATCHDOG_PID")
+	c.watchdogPid = true
+}
+
+// UnsetEnv removes key from the environment of the command and of its
+// probes. Call it before the first Start.
+func (c *Command) UnsetEnv(key string) { c.env = unsetEnv(c.env, key) }
+
+// Owner returns the user and group the command runs as with --user; ok is
+// false when it runs as tend's own.
+func (c *Command) Owner() (uid, gid int, ok bool) {
+	if c.id == nil {
+		return 0, 0, false
+	}
+	return int(c.id.cred.Uid), int(c.id.cred.Gid), true
+}
+
 // Name is the command as the user gave it.
 func (c *Command) Name() string { return c.name }
 
@@ -137,7 +167,12 @@ func (c *Command) StartHelper(argv []string, dir string) (int, error) {
 		return 0, err
 	}
 	defer null.Close()
-	spec := &forkSpec{path: path, argv: argv, env: c.env, dir: dir, setsid: true, stdio: int(null.Fd()), closeExtra: true}
+	env := c.env
+	if c.watchdogPid {
+		// The watchdog is the main child's: a probe is not to ping.
+		env = unsetEnv(env, "WATCHDOG_USEC")
+	}
+	spec := &forkSpec{path: path, argv: argv, env: env, dir: dir, setsid: true, stdio: int(null.Fd()), closeExtra: true}
 	if c.id != nil {
 		spec.cred = c.id.cred
 	}

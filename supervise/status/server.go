@@ -53,6 +53,11 @@ type Snapshot struct {
 	ProbeTime time.Time `json:"last_probe_time,omitzero"` // when the last probe finished
 	Live      bool      `json:"live"`                     // /healthz answers 200
 	Ready     bool      `json:"ready"`                    // /readyz answers 200
+	// Notify is where the child stands in the sd_notify protocol with
+	// --notify: "waiting" (no READY=1 yet), "ready" or "stopping"
+	// (STOPPING=1); empty without --notify.
+	Notify       string `json:"notify,omitempty"`
+	NotifyStatus string `json:"notify_status,omitempty"` // the child's last STATUS=
 }
 
 // Server serves --status-addr: GET or HEAD /healthz (200 if the

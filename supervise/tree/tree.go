@@ -218,6 +218,15 @@ func descendsFrom(pid, root int) bool {
 	return false
 }
 
+// Descends reports whether pid, a number in tend's PID namespace, is a
+// descendant of tend now, by its chain of parents under /proc. It is false
+// when tend cannot tell (see Blind): the pids of another namespace's /proc
+// are not the ones tend was given. --notify uses it to accept only its
+// descendants' messages.
+func (r Reach) Descends(pid int) bool {
+	return r.ownProc && pid > 0 && pid != os.Getpid() && descendsFrom(pid, os.Getpid())
+}
+
 // Strangers reports whether a PID 1 with its own /proc shares its
 // namespace with live processes that are not its descendants (their parent
 // is outside: docker exec, nsenter). tend gets no SIGCHLD for them, so it

@@ -283,3 +283,28 @@ func waitFor(t *testing.T, timeout time.Duration, cond func() bool) bool {
 	}
 	return true
 }
+
+func TestDescends(t *testing.T) {
+	sh, same, apart := family(t)
+	r := Reach{ownProc: true}
+	tests := []struct {
+		name string
+		pid  int
+		want bool
+	}{
+		{"child", sh, true},
+		{"grandchild", same, true},
+		{"grandchild in its own session", apart, true},
+		{"tend itself", os.Getpid(), false},
+		{"its parent", os.Getppid(), false},
+		{"pid 0 (no number in this namespace)", 0, false},
+	}
+	for _, tt := range tests {
+		if got := r.Descends(tt.pid); got != tt.want {
+			t.Errorf("Descends(%d) (%s) = %v; want %v", tt.pid, tt.name, got, tt.want)
+		}
+	}
+	if (Reach{}).Descends(sh) {
+		t.Errorf("a blind Reach: Descends(%d) = true; want false", sh)
+	}
+}
