@@ -134,3 +134,28 @@ func TestRestartCodes(t *testing.T) {
 		t.Errorf("tend logged %d restarting lines; want 2\nstderr:\n%s", n, p.stderr)
 	}
 }
+
+// TestRestartCodesMaxRestarts: --restart-codes decides whether a run
+// restarts, --max-restarts how many times: a command that always exits 2
+// (a code in the list) runs 1 + 2 times with --max-restarts=2, then tend
+// gives up with its status.
+func TestRestartCodesMaxRestarts(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "runs")
+	p := startPID1(t, runOpts{}, append([]string{"--restart=on-failure", "--restart-codes=2", "--max-restarts=2", "--backoff-min=10ms"},
+		helperArgv("stopsig-codes", file, "2")...)...)
+	p.waitStatus(supTimeout, 2)
+	if runs, _ := supLines(file); len(runs) != 3 {
+		t.Errorf("the command ran %d times; want 3\nstderr:\n%s", len(runs), p.stderr)
+	}
+	supWantLine(t, p, "tend: warning: gave up restarts=2 status=2")
+}
+
+// TestRemapExitDeadline: --remap-exit applies to tend's own statuses too:
+// the deadline's 124 becomes 7.
+func TestRemapExitDeadline(t *testing.T) {
+	t.Parallel()
+	p := startPID1(t, runOpts{}, append([]string{"--deadline=200ms", "--grace=2s", "--remap-exit=124:7"}, helperArgv("hang")...)...)
+	p.waitStatus(supTimeout, 7)
+	supWantLine(t, p, "tend: warning: deadline exceeded deadline=200ms")
+}
