@@ -2,10 +2,10 @@
 # install-deps.sh installs what tend's tests need on a Debian machine:
 # runc, podman and Docker's engine (docker.io: dockerd 20.10 and its client
 # /usr/bin/docker; end-to-end tests in real containers), busybox-static (the
-# test image's userland), plus the helpers podman needs to run containers
-# rootful without a network (conmon, netavark, passt/slirp for its default
-# network setup, uidmap) and procps/file for checks. It is idempotent and
-# quick when everything is present: apt-get update runs only when something is
+# test image's userland), conmon (podman's monitor), catatonit (the pause
+# image of podman kube play, a Recommends that --no-install-recommends
+# leaves out), and procps/file for checks. It is idempotent and quick when
+# everything is present: apt-get update runs only when something is
 # missing. Without root it prints a note and exits 0 (the tests that need
 # these then skip with a reason, unless CI=true).
 set -euo pipefail
@@ -17,6 +17,7 @@ want=(
 	runc:runc
 	podman:podman
 	conmon:conmon
+	catatonit:catatonit
 	dockerd:docker.io
 	busybox:busybox-static
 	ps:procps
