@@ -168,12 +168,16 @@ func execute(cfg supervise.Config, in signals.Incoming, log *slog.Logger, sink *
 	cfg.Signals = &in
 	cfg.Version, cfg.Commit = version, commitID() // tend_build_info, as tend --version prints them
 	status, err := supervise.Run(context.Background(), cfg, log)
+	// The queue drains first, so that the count of dropped lines is not
+	// itself dropped for want of room; a second in all for both flushes.
+	deadline := time.Now().Add(time.Second)
+	sink.Flush(time.Until(deadline))
 	if n := sink.Dropped(); n > 0 {
 		// The one warning of this kind: stderr was full for a second at a
 		// time, so tend dropped its own lines rather than stall.
 		log.Warn("some of tend's log lines were dropped: stderr was not being read", "dropped", n)
+		sink.Flush(time.Until(deadline))
 	}
-	sink.Flush(time.Second)
 	return status, err
 }
 
