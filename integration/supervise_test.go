@@ -502,18 +502,34 @@ func supWaitEndpoints(t *testing.T, p *tendProc, addr string, d time.Duration, h
 	return last
 }
 
-// supFreeAddr returns a 127.0.0.1 address with a port nobody listens on
-// (just closed).
+// supFreeAddr returns a 127.0.0.1 address with a port nobody listens on.
+//
+// The port comes from below the kernel's ephemeral range (32768 and up
+// here), one after another from a base of this process's: a port the kernel
+// picked for a "127.0.0.1:0" listener and gave back could be picked again
+// for another test's listener or connection before tend binds it.
 func supFreeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 200 {
+		port := 20000 + (supPortBase+int(supPortNext.Add(1)))%12000
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue // taken by something else: the next one
+		}
+		ln.Close()
+		return addr
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	t.Fatal("no free port below the ephemeral range in 200 tries")
+	return ""
 }
+
+// supPortBase and supPortNext spread supFreeAddr's ports: a base of this
+// test process's, then one port more per call.
+var (
+	supPortBase = os.Getpid() * 97 % 12000
+	supPortNext atomic.Int64
+)
 
 // Modes of supProbeServer.
 const (
