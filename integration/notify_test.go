@@ -611,3 +611,21 @@ func TestNotifyStopDelay(t *testing.T) {
 	p.waitStatus(supTimeout, 143)
 	up.none(t, "after tend exited")
 }
+
+// TestNotifyMainPIDIgnored: MAINPID= is ignored with a log line: tend
+// keeps watching the process it started, and the READY=1 of the same
+// datagram still counts.
+func TestNotifyMainPIDIgnored(t *testing.T) {
+	t.Parallel()
+	addr := supFreeAddr(t)
+	p := startPID1(t, runOpts{}, append([]string{"--status-addr", addr, "--notify", "--"},
+		helperArgv("notify", "send:MAINPID=1\nREADY=1")...)...)
+	expectNotifyLine(t, p)
+	p.expectLine("sent MAINPID=1|READY=1")
+	waitFor(t, supTimeout, "tend's line saying MAINPID= is ignored", func() bool {
+		return strings.Contains(p.stderr.String(), "MAINPID ignored") && strings.Contains(p.stderr.String(), "mainpid=1")
+	})
+	notifyWait(t, p, addr, "readyz 200 after READY=1", func(h, r int, st notifyStatus) bool { return r == 200 && st.Notify == "ready" })
+	p.signal(unix.SIGTERM)
+	p.waitStatus(supTimeout, 143)
+}
