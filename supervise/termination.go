@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -60,10 +61,7 @@ func (r runEnd) phrase(code int, subject bool) string {
 	if subject {
 		return "the child " + s
 	}
-	if len(s) > 4 && s[:4] == "was " {
-		return s[4:]
-	}
-	return s
+	return strings.TrimPrefix(s, "was ")
 }
 
 // facts are what the loop, not the machine, knows of the end.
