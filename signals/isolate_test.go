@@ -63,6 +63,10 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	case "every":
 		os.Exit(everySignalChild())
+	case "fault":
+		os.Exit(faultChild())
+	case "burst":
+		os.Exit(burstChild())
 	case "noexe":
 		// As without /proc: Isolate cannot execute tend and leaves the
 		// mask as it was; Notify then takes USR1 through os/signal.

@@ -63,6 +63,9 @@ var first = []unix.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, 
 // SIGURG and SIGPROF are left to the runtime, and SIGCHLD goes to its own
 // channel so a storm of other signals can never delay reaping.
 func Notify(isolated bool) Incoming {
+	if in, ok := notifyOwn(isolated); ok {
+		return in
+	}
 	ignoreUncatchable()
 	child := make(chan os.Signal, 1)
 	other := make(chan os.Signal, otherBuffer)

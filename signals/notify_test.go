@@ -26,7 +26,7 @@ func everySignalChild() int {
 		if !Catchable(sig) {
 			continue
 		}
-		if err := unix.Kill(os.Getpid(), sig); err != nil {
+		if err := sendSignal(sig); err != nil {
 			fmt.Printf("kill %d: %v\n", n, err)
 			return 1
 		}
@@ -52,13 +52,32 @@ func everySignalChild() int {
 		}
 		lines = append(lines, fmt.Sprintf("%d:%s", n, got))
 	}
+	// A SIGPIPE that a write of the process's own raised (SI_USER from its
+	// own pid) is not a signal to forward.
+	_ = unix.Kill(os.Getpid(), unix.SIGPIPE)
+	select {
+	case s := <-in.Other:
+		lines = append(lines, fmt.Sprintf("ownpipe:%d", int(s.(syscall.Signal))))
+	case <-time.After(50 * time.Millisecond):
+		lines = append(lines, "ownpipe:none")
+	}
 	fmt.Println(strings.Join(lines, " "))
 	return 0
 }
 
+// sendSignal sends sig to this process, SIGPIPE from another process (see
+// everySignalChild).
+func sendSignal(sig unix.Signal) error {
+	if sig != unix.SIGPIPE {
+		return unix.Kill(os.Getpid(), sig)
+	}
+	return exec.Command("kill", "-PIPE", fmt.Sprint(os.Getpid())).Run()
+}
+
 // TestNotifyEverySignal: once Ready, every forwardable signal arrives on
 // its channel, SIGCHLD on Child, and no signal from 1 to 64 ends the
-// process (32 and 34 have no Go handler and would, by default).
+// process (32 and 34 have no Go handler and would, by default). With
+// tend's own handler, a SIGPIPE the process sent itself is dropped.
 func TestNotifyEverySignal(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -88,5 +107,8 @@ func TestNotifyEverySignal(t *testing.T) {
 		if got[fmt.Sprint(n)] != want {
 			t.Errorf("signal %d (%s): got %q; want %q", n, Name(sig), got[fmt.Sprint(n)], want)
 		}
+	}
+	if want := map[bool]string{true: "none", false: "13"}[ownHandler]; got["ownpipe"] != want {
+		t.Errorf("SIGPIPE sent to itself: got %q; want %q", got["ownpipe"], want)
 	}
 }

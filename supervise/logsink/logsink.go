@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tend-init/tend/signals"
 )
 
 // Sink writes tend's own log lines to a file descriptor (stderr) from a
@@ -14,10 +16,11 @@ import (
 // with the child, can never stall the event loop: lines that do not fit in
 // the queue are dropped and counted.
 //
-// The writer runs on its own OS thread with SIGPIPE blocked and writes with
-// write(2) directly, so a closed stderr gives EPIPE instead of a SIGPIPE that
-// tend would otherwise receive and forward to the child as if a user had
-// sent it.
+// The writer writes with write(2) directly, so a closed stderr gives EPIPE,
+// and the SIGPIPE the kernel raises with it must not reach the child as if
+// a user had sent it: tend's own signal handler drops it
+// ([signals.DropsOwnSIGPIPE]); without that handler the writer runs on an
+// OS thread of its own with SIGPIPE blocked.
 type Sink struct {
 	fd      int
 	queue   chan []byte
@@ -75,10 +78,12 @@ func (l *Sink) Flush(timeout time.Duration) {
 }
 
 func (l *Sink) run() {
-	runtime.LockOSThread() // never unlocked: the thread keeps SIGPIPE blocked
-	var set unix.Sigset_t
-	set.Val[(unix.SIGPIPE-1)/64] |= 1 << ((uint(unix.SIGPIPE) - 1) % 64)
-	_ = unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil)
+	if !signals.DropsOwnSIGPIPE() {
+		runtime.LockOSThread() // never unlocked: the thread keeps SIGPIPE blocked
+		var set unix.Sigset_t
+		set.Val[(unix.SIGPIPE-1)/64] |= 1 << ((uint(unix.SIGPIPE) - 1) % 64)
+		_ = unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil)
+	}
 	for line := range l.queue {
 		if line == nil {
 			select {

@@ -148,6 +148,9 @@ type childPlan struct {
 	// pidVars are environment entries such as "LISTEN_PID=", each with
 	// room after it for the child to write its pid, NUL-terminated.
 	pidVars [][]byte
+	// all and saved are the forking thread's signal masks: every signal,
+	// set around the fork, and the one it had (see forkAndExec).
+	all, saved unix.Sigset_t
 }
 
 // pidRoom is the room after a pidVars key: 20 digits and the NUL.
@@ -216,15 +219,10 @@ func forkExec(s *forkSpec) (int, error) {
 	// anyway). Every signal is blocked on the forking thread so that the
 	// child starts with all blocked and runs no handler before exec.
 	syscall.ForkLock.Lock()
-	runtime.LockOSThread()
-	all, old := unix.Sigset_t{}, unix.Sigset_t{}
-	for i := range all.Val {
-		all.Val[i] = ^all.Val[i]
+	for i := range p.all.Val {
+		p.all.Val[i] = ^uint64(0)
 	}
-	_ = unix.PthreadSigmask(unix.SIG_SETMASK, &all, &old)
 	pid, errno := forkAndExec(&p)
-	_ = unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
-	runtime.UnlockOSThread()
 	syscall.ForkLock.Unlock()
 	_ = unix.Close(fds[1])
 	runtime.KeepAlive(s)
@@ -282,6 +280,26 @@ func readFull(fd int, buf []byte) (int, error) {
 //go:norace
 //go:nocheckptr
 func forkAndExec(p *childPlan) (uintptr, syscall.Errno) {
+	// Every signal is blocked on this thread from here until the parent
+	// returns. The goroutine needs no lock to its thread for that: with
+	// every signal blocked nothing can preempt it (the runtime preempts
+	// with SIGURG), and this code has no other point where it could move.
+	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&p.all)), uintptr(unsafe.Pointer(&p.saved)), kernelSigsetSize, 0, 0)
+	pid, errno := forkChild(p)
+	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&p.saved)), 0, kernelSigsetSize, 0, 0)
+	return pid, errno
+}
+
+// kernelSigsetSize is the size of the kernel's sigset_t, which
+// rt_sigprocmask insists on: 64 signals (unix.Sigset_t is glibc's, larger).
+const kernelSigsetSize = 8
+
+// forkChild is forkAndExec's fork, with every signal blocked.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func forkChild(p *childPlan) (uintptr, syscall.Errno) {
 	if vforkFlags != 0 {
 		// The call must be made here, not in a helper: the child returns
 		// into this frame and calls childExec, whose frame overwrites
