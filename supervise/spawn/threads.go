@@ -19,8 +19,15 @@ const spareThreads = 4
 // the scheduler until all n are locked, so the runtime must start others;
 // once released they unlock and exit, and their threads stay idle: the
 // runtime only ends a thread whose goroutine exits while locked.
+//
+// Only when something can refuse a thread (see threadsLimited): each spare
+// costs tend's start about 70 µs and its idle state a thread (with them
+// and the runtime's template thread, which locked goroutines need, 7
+// instead of 4).
 func ReserveThreads() {
-	reserveThreads(spareThreads)
+	if threadsLimited() {
+		reserveThreads(spareThreads)
+	}
 }
 
 func reserveThreads(n int) {
