@@ -3,6 +3,7 @@ package reaper
 import (
 	"errors"
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,7 +19,7 @@ import (
 func Reap(dst []Exit) ([]Exit, error) {
 	for {
 		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		pid, err := wait4NoHang(&ws)
 		switch {
 		case errors.Is(err, unix.EINTR):
 			continue
@@ -29,6 +30,17 @@ func Reap(dst []Exit) ([]Exit, error) {
 		}
 		dst = append(dst, Exit{Pid: pid, Status: ws})
 	}
+}
+
+// wait4NoHang is wait4(-1, ws, WNOHANG) as a raw system call: with WNOHANG
+// it never blocks, and the Go runtime's bookkeeping for a call that may
+// block (entersyscall) would wake its monitor thread on every reap.
+func wait4NoHang(ws *unix.WaitStatus) (int, error) {
+	pid, _, e := unix.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(ws)), unix.WNOHANG, 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(pid), nil
 }
 
 // Collect waits for the child pid and returns its exit. It blocks, so it is

@@ -173,9 +173,21 @@ func sigaction(sig unix.Signal, act, old *kernelSigaction) error {
 // delivery. A full channel makes it wait; meanwhile the handler goes on
 // counting, so nothing is lost.
 func readOwn(f *os.File) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return // not expected of an eventfd
+	}
 	var buf [8]byte
+	// The read is a raw system call (the eventfd is non-blocking, so it
+	// never blocks): through os.File.Read, the Go runtime's bookkeeping
+	// for a call that may block (entersyscall) would wake its monitor
+	// thread on every signal.
+	read := func(fd uintptr) bool {
+		_, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
+		return e != unix.EAGAIN // false: wait in the poller, then call again
+	}
 	for {
-		if _, err := f.Read(buf[:]); err != nil {
+		if rc.Read(read) != nil {
 			return // not expected of an eventfd
 		}
 		atomic.StoreUint32(&armed, 0)

@@ -21,12 +21,12 @@ func Send(pid int, sig unix.Signal, group bool) error {
 	if group {
 		target = -pid
 	}
-	err := unix.Kill(target, sig)
+	err := kill(target, sig)
 	if group && errors.Is(err, unix.ESRCH) {
 		// The leader left its group (it called setsid or setpgid), so
 		// the group may be empty while the process lives: signal it alone.
 		target = pid
-		err = unix.Kill(pid, sig)
+		err = kill(pid, sig)
 	}
 	if err == nil || errors.Is(err, unix.ESRCH) {
 		return nil
@@ -38,9 +38,19 @@ func Send(pid int, sig unix.Signal, group bool) error {
 // (kill(-1, sig)). Only a PID 1 may use it: there, "every process" is
 // exactly its PID namespace.
 func SendAll(sig unix.Signal) error {
-	err := unix.Kill(-1, sig)
+	err := kill(-1, sig)
 	if err == nil || errors.Is(err, unix.ESRCH) {
 		return nil
 	}
 	return fmt.Errorf("kill -1 %s: %w", Name(sig), err)
+}
+
+// kill is kill(2) as a raw system call: it never blocks, and the Go
+// runtime's bookkeeping for a call that may block (entersyscall) would
+// wake its monitor thread on every forwarded signal.
+func kill(pid int, sig unix.Signal) error {
+	if _, _, e := unix.RawSyscall(unix.SYS_KILL, uintptr(pid), uintptr(sig), 0); e != 0 {
+		return e
+	}
+	return nil
 }
