@@ -21,8 +21,8 @@ var (
 	pending uint64
 	armed   uint32
 	wakeFD  int32  = -1 // an eventfd; the handler writes wakeOne to it
-	wakeOne uint64 = 1
-	selfPID int32
+	wakeOne uint64 = 1  //nolint:unused // read by handler_amd64.s
+	selfPID int32       //nolint:unused // read by handler_amd64.s
 	// chain holds, for the fault signals, the Go runtime's handler, which
 	// gets the faults the kernel raises (see handler_amd64.s).
 	chain [Max + 1]uintptr

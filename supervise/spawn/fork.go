@@ -220,7 +220,7 @@ func forkExec(s *forkSpec) (int, error) {
 	// child starts with all blocked and runs no handler before exec.
 	syscall.ForkLock.Lock()
 	for i := range p.all.Val {
-		p.all.Val[i] = ^uint64(0)
+		p.all.Val[i] = ^p.all.Val[i]
 	}
 	pid, errno := forkAndExec(&p)
 	syscall.ForkLock.Unlock()
