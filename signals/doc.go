@@ -1,20 +1,25 @@
 // Package signals owns tend's knowledge of signals: the table of names and
-// numbers, the parsers for --rewrite and signal-valued options, the
-// registration of tend's signal channels, and the kill(2) calls that forward
-// a signal to the main child or its process group.
+// numbers, the parsers for --rewrite and signal-valued options, the intake
+// of every signal tend receives, and the kill(2) calls that forward a
+// signal to the main child or its process group.
 //
-// [Start] sets it all up, first thing in main. By default every signal
-// goes through os/signal, which keeps one pending bit per signal: the ones
-// that would end tend are registered at once, the others by a goroutine
-// (see [Notify] and [Incoming.Ready]). With --queue-signals the queued
-// ones (see [Queued]: USR1, USR2, WINCH, the real-time signals...) stay
-// blocked on every thread, which [Isolate] arranges by executing tend once
-// more at start, and are read from a signalfd, one per delivery the kernel
-// queued.
+// [Start] sets the intake up, first thing in main. On amd64 tend installs
+// a handler of its own (handler_amd64.s) on every signal it forwards and
+// on SIGCHLD, one rt_sigaction call each: it counts each delivery and
+// wakes a reader goroutine through an eventfd, which hands each one to
+// [Incoming] (see [Notify]). Faults the kernel raises in tend's own code
+// go on to the Go runtime's handler. Elsewhere every signal goes through
+// os/signal, which keeps one pending bit per signal: the ones that would
+// end tend are registered at once, the others by a goroutine (see
+// [Incoming.Ready]). With --queue-signals the queued ones (see [Queued]:
+// USR1, USR2, WINCH, the real-time signals...) stay blocked on every
+// thread, which [Isolate] arranges by executing tend once more at start,
+// and are read from a signalfd, one per delivery the kernel queued.
 //
-// Only this package calls [signal.Notify] and reads the signalfd; its
-// goroutines are that reader and the one that registers the later signals. It never logs; it returns values and errors
-// for its callers to act on.
+// Only this package installs signal handlers, calls [signal.Notify] and
+// reads the eventfd and the signalfd; its goroutines are those readers and
+// the one that registers the later signals with os/signal. It never logs;
+// it returns values and errors for its callers to act on.
 //
 // Some signals are never forwarded, because the Go runtime owns them:
 //   - SIGCHLD is tend's own business: it reaps on it.
@@ -27,6 +32,8 @@
 //     SIGSETXID, musl's SIGSYNCCALL). A Go program cannot catch 32 and 34,
 //     so tend ignores them (their default would end it); 33 is the
 //     runtime's own.
+//   - A SIGPIPE that tend's own write raised (SI_USER from tend's own pid:
+//     a closed stderr) is not a user's signal; the handler drops it.
 //
 // SIGKILL and SIGSTOP cannot be caught by anyone.
 package signals
