@@ -7,8 +7,11 @@
 // a handler of its own (handler_amd64.s) on every signal it forwards and
 // on SIGCHLD, one rt_sigaction call each: it counts each delivery and
 // wakes a reader goroutine through an eventfd, which hands each one to
-// [Incoming] (see [Notify]). Faults the kernel raises in tend's own code
-// go on to the Go runtime's handler. Elsewhere every signal goes through
+// [Incoming] (see [Notify]). A signal the event loop would only pass on
+// to the main child, the handler forwards itself with kill(2) (see
+// [SetDirect] and [DirectTo]), and the main thread blocks those so that
+// they land on a sleeping thread. Faults the kernel raises in tend's own
+// code go on to the Go runtime's handler. Elsewhere every signal goes through
 // os/signal, which keeps one pending bit per signal: the ones that would
 // end tend are registered at once, the others by a goroutine (see
 // [Incoming.Ready]). With --queue-signals the queued ones (see [Queued]:

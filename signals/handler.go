@@ -141,8 +141,40 @@ func setupOwn(isolated bool) error {
 	// since before tend started arrives now. The thread is one of the
 	// runtime's, which lasts as long as tend (os/signal does the same on
 	// a thread of its own).
-	_ = unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil)
+	var before unix.Sigset_t
+	_ = unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, &before)
+	steerOff(&set, &before)
 	return nil
+}
+
+// steerOff blocks on the main thread the signals of set that the handler
+// may forward by itself (see direct.go), unless this is not the main
+// thread or they were blocked before (then no other thread takes them).
+//
+// The kernel hands a signal sent to the process to its main thread first,
+// whenever that thread does not block it, and tend's main thread is the
+// one that usually waits in epoll_wait for the Go runtime. A signal there
+// ends that wait, and the runtime then looks for work through the whole
+// scheduler before it waits again: microseconds on the way of every
+// forwarded signal. Blocked there, the signal goes to a thread asleep in
+// a futex, which the kernel puts back to sleep after the handler with no
+// Go code run. Staying with the main thread: SIGTERM and SIGINT (the
+// event loop's, like SIGCHLD: the reader wakes on that thread anyway),
+// SIGPIPE (raised on the thread that wrote) and the faults.
+func steerOff(set, before *unix.Sigset_t) {
+	if unix.Gettid() != unix.Getpid() {
+		return
+	}
+	var off unix.Sigset_t
+	for n := 1; n <= Max; n++ {
+		switch sig := unix.Signal(n); {
+		case !hasSig(set, n), hasSig(before, n):
+		case sig == unix.SIGTERM, sig == unix.SIGINT, sig == unix.SIGCHLD, sig == unix.SIGPIPE, slices.Contains(faults, sig):
+		default:
+			addSig(&off, n)
+		}
+	}
+	_ = unix.PthreadSigmask(unix.SIG_BLOCK, &off, nil)
 }
 
 // install puts act on sig, after keeping the Go runtime's handler of a

@@ -10,7 +10,9 @@
 // A fault the kernel raised (si_code > 0 on a signal in chain) goes on to
 // the Go runtime's own handler, which turns it into a panic or a crash, as
 // if tend's handler were not there. A SIGPIPE that tend's own write raised
-// (SI_USER from tend's own pid) is dropped. Anything else is counted in
+// (SI_USER from tend's own pid) is dropped. A signal the event loop
+// forwards unchanged (directTo, see direct.go) is sent straight to
+// directTarget with kill(2), unless there is none. Anything else is counted in
 // counts[sig], its bit set in pending, and, unless a wake-up is already
 // on its way (armed), the reader is woken by an 8-byte write to wakeFD.
 TEXT ·handler(SB),NOSPLIT|NOFRAME,$0
@@ -27,13 +29,46 @@ TEXT ·handler(SB),NOSPLIT|NOFRAME,$0
 	JMP	BX	// the runtime's handler, with DI, SI and DX as they came
 own:
 	CMPL	AX, $13	// SIGPIPE
-	JNE	count
+	JNE	direct
 	MOVL	8(SI), CX
 	TESTL	CX, CX
-	JNZ	count
+	JNZ	direct
 	MOVL	16(SI), CX	// si_pid
 	CMPL	CX, ·selfPID(SB)
 	JEQ	done
+direct:
+	LEAQ	·directTo(SB), BX
+	MOVL	(BX)(AX*4), R8	// the signal to forward, 0 for none
+	TESTL	R8, R8
+	JZ	count
+	LOCK
+	INCL	·directBusy(SB)
+	MOVL	·directTarget(SB), R9
+	TESTL	R9, R9
+	JZ	idle
+	MOVQ	$62, AX	// SYS_kill
+	MOVLQSX	R9, DI
+	MOVL	R8, SI
+	SYSCALL
+	CMPQ	AX, $-3	// ESRCH
+	JNE	sent
+	TESTL	R9, R9
+	JNS	sent
+	NEGL	R9	// the group is gone: the child alone, as Send does
+	MOVQ	$62, AX
+	MOVLQSX	R9, DI
+	MOVL	R8, SI
+	SYSCALL
+sent:
+	LOCK
+	DECL	·directBusy(SB)
+	LEAQ	·directCount(SB), BX
+	LOCK
+	INCQ	(BX)(R8*8)
+	RET
+idle:
+	LOCK
+	DECL	·directBusy(SB)	// no target: on to the reader, AX still the signal
 count:
 	LEAQ	·counts(SB), BX
 	LOCK

@@ -67,6 +67,8 @@ func TestMain(m *testing.M) {
 		os.Exit(faultChild())
 	case "burst":
 		os.Exit(burstChild())
+	case "direct":
+		os.Exit(directChild())
 	case "noexe":
 		// As without /proc: Isolate cannot execute tend and leaves the
 		// mask as it was; Notify then takes USR1 through os/signal.

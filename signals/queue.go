@@ -49,6 +49,12 @@ func addSig(set *unix.Sigset_t, n int) {
 	set.Val[(n-1)/bits] |= 1 << uint((n-1)%bits)
 }
 
+// hasSig reports whether set holds signal n.
+func hasSig(set *unix.Sigset_t, n int) bool {
+	bits := int(unsafe.Sizeof(set.Val[0])) * 8
+	return set.Val[(n-1)/bits]&(1<<uint((n-1)%bits)) != 0
+}
+
 // covers reports whether mask blocks every signal in set.
 func covers(mask, set unix.Sigset_t) bool {
 	for i := range set.Val {

@@ -358,3 +358,36 @@ func (m machine) exitStatus(p policy) int {
 	}
 	return finalStatus(status, p.remap)
 }
+
+// passThrough returns, for every signal tend receives, the one it forwards
+// when the machine does nothing but forward it while the main child is
+// alive (running, draining or stopping), and 0 for the signals the loop
+// must see: those it drops, those that stop the child or end the restart
+// loop (SIGTERM and SIGINT, before or after --rewrite), and the signal
+// that stops leftovers, whose forwarding to a group the loop records.
+// The signal handler forwards the others by itself (signals.SetDirect).
+func passThrough(p policy) *[signals.Max + 1]unix.Signal {
+	var t [signals.Max + 1]unix.Signal
+	left := leftoverSignal(p)
+	for n := 1; n <= signals.Max; n++ {
+		sig := unix.Signal(n)
+		if !signals.Forwardable(sig) {
+			continue
+		}
+		to, ok := p.rewrite.Apply(sig)
+		switch {
+		case !ok:
+		case sig == unix.SIGTERM, sig == unix.SIGINT, to == unix.SIGTERM, to == unix.SIGINT:
+		case sig == left, to == left:
+		default:
+			t[n] = to
+		}
+	}
+	return &t
+}
+
+// passing reports whether a signal in passThrough's table only passes
+// through in state st.
+func passing(st state) bool {
+	return st == stateRunning || st == stateDraining || st == stateStopping
+}

@@ -408,3 +408,76 @@ func TestStopAndLeftoverSignal(t *testing.T) {
 		})
 	}
 }
+
+// TestPassThrough checks the table the signal handler forwards by: every
+// signal in it is, in every state where the main child lives, one forward
+// of the table's signal and nothing else, and the signals the loop must
+// see are not in it.
+func TestPassThrough(t *testing.T) {
+	rewrites := func(specs ...string) signals.Rewrite {
+		r, err := signals.ParseRewrites(specs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	withPol := func(f func(*policy)) policy {
+		p := pol(RestartNo)
+		f(&p)
+		return p
+	}
+	tests := []struct {
+		name string
+		p    policy
+		want map[unix.Signal]unix.Signal // spot checks, 0: not in the table
+	}{
+		{name: "defaults", p: pol(RestartNo), want: map[unix.Signal]unix.Signal{
+			unix.SIGUSR1: unix.SIGUSR1, unix.SIGHUP: unix.SIGHUP, unix.SIGQUIT: unix.SIGQUIT, unix.SIGWINCH: unix.SIGWINCH, 64: 64,
+			unix.SIGTERM: 0, unix.SIGINT: 0, unix.SIGCHLD: 0, unix.SIGURG: 0, unix.SIGKILL: 0,
+		}},
+		{name: "restart always", p: pol(RestartAlways), want: map[unix.Signal]unix.Signal{unix.SIGUSR2: unix.SIGUSR2, unix.SIGINT: 0}},
+		{name: "rewrites", p: withPol(func(p *policy) { p.rewrite = rewrites("USR1:USR2", "HUP:TERM", "WINCH:0", "QUIT:INT", "TERM:USR1") }), want: map[unix.Signal]unix.Signal{
+			unix.SIGUSR1: unix.SIGUSR2, unix.SIGHUP: 0, unix.SIGWINCH: 0, unix.SIGQUIT: 0, unix.SIGTERM: 0, unix.SIGUSR2: unix.SIGUSR2,
+		}},
+		{name: "stop signal", p: withPol(func(p *policy) { p.stopSignal = unix.SIGQUIT }), want: map[unix.Signal]unix.Signal{unix.SIGQUIT: 0, unix.SIGHUP: unix.SIGHUP}},
+		{name: "stop delay", p: withPol(func(p *policy) { p.stopDelay = time.Second }), want: map[unix.Signal]unix.Signal{unix.SIGUSR1: unix.SIGUSR1, unix.SIGTERM: 0}},
+	}
+	states := []machine{
+		{state: stateRunning},
+		{state: stateRunning, restarts: 2, attempt: 1},
+		{state: stateDraining, final: true},
+		{state: stateStopping},
+		{state: stateStopping, final: true, stopSig: unix.SIGTERM},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			table := passThrough(tt.p)
+			for sig, want := range tt.want {
+				if got := table[sig]; got != want {
+					t.Errorf("table[%s] = %d, want %d", signals.Name(sig), got, want)
+				}
+			}
+			for n, to := range table {
+				if to == 0 {
+					continue
+				}
+				sig := unix.Signal(n)
+				for _, m := range states {
+					if !passing(m.state) {
+						t.Fatalf("state %s is not a passing one", m.state)
+					}
+					got, acts := step(m, event{kind: evSignal, sig: sig, alive: true}, tt.p)
+					want := []action{{kind: actForward, sig: to}}
+					if got != m || !reflect.DeepEqual(acts, want) {
+						t.Errorf("%s in %s: machine %+v, actions %+v; want it unchanged and %+v", signals.Name(sig), m.state, got, acts, want)
+					}
+				}
+			}
+		})
+	}
+	for _, st := range []state{stateStarting, stateBackoff, statePaused} {
+		if passing(st) {
+			t.Errorf("passing(%s) = true: there is no child to forward to", st)
+		}
+	}
+}

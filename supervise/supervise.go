@@ -62,6 +62,11 @@ type supervisor struct {
 	pending []unix.Signal
 	exits   []reaper.Exit
 
+	// direct says the signal handler forwards passThrough's signals by
+	// itself; directPid is the target it was given last (0: none).
+	direct    bool
+	directPid int
+
 	probe     prober
 	probeDone chan probeResult
 	status    atomic.Pointer[status.Snapshot]
@@ -157,6 +162,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	// has run a while, so that a command that is over at once (a job, a
 	// probe, `tend -- true`) does not pay for what only a long run gains.
 	s.oneP = time.NewTimer(onePAfter)
+	// Debug logging wants a line per forwarded signal: the loop's way.
+	s.direct = !log.Enabled(ctx, slog.LevelDebug) && signals.SetDirect(passThrough(s.pol))
 	return s.loop(ctx), nil
 }
 
@@ -246,6 +253,7 @@ func (s *supervisor) received(sig os.Signal) {
 func (s *supervisor) loop(ctx context.Context) int {
 	done := ctx.Done()
 	for !s.finished() {
+		s.aimDirect()
 		select {
 		case <-done:
 			done = nil
@@ -290,6 +298,7 @@ func (s *supervisor) loop(ctx context.Context) int {
 			s.onWatchdog()
 		}
 	}
+	s.aimDirect()
 	s.stopTimers()
 	status := s.m.exitStatus(s.pol)
 	writeTermination(&s.cfg, s.log, summary(s.m, s.pol, s.facts()))
@@ -376,6 +385,7 @@ func (s *supervisor) startMain() error {
 // is left is known before the dispatch, so that an exit with nothing left
 // behind costs no search for leftovers.
 func (s *supervisor) reap() {
+	s.unaimDirect() // the main child may be among the exits
 	exits, err := reaper.Reap(s.exits[:0])
 	s.exits = exits[:0]
 	// Every process tend collected counts as reaped, probes included.
@@ -548,6 +558,33 @@ func (s *supervisor) restart() {
 // shutdown; SIGTERM and SIGINT end the restart loop.
 func (s *supervisor) onSignal(sig unix.Signal) {
 	s.feed(event{kind: evSignal, sig: sig, alive: s.main != 0})
+}
+
+// aimDirect points the signal handler's own forwarding at the main child
+// while the machine only passes signals through to it, and at no one
+// otherwise. The loop calls it before it waits for the next event: every
+// change of state or child happens in the loop.
+func (s *supervisor) aimDirect() {
+	if !s.direct {
+		return
+	}
+	want := 0
+	if s.main != 0 && passing(s.m.state) {
+		want = s.main
+	}
+	if want != s.directPid {
+		signals.DirectTo(want, s.cfg.Forward == ForwardGroup)
+		s.directPid = want
+	}
+}
+
+// unaimDirect stops the handler's own forwarding before a reap: once
+// wait4 has returned the main child's pid, nothing may signal it.
+func (s *supervisor) unaimDirect() {
+	if s.directPid != 0 {
+		signals.DirectTo(0, false)
+		s.directPid = 0
+	}
 }
 
 func (s *supervisor) forward(sig unix.Signal) {

@@ -19,6 +19,9 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	m.mu.Lock()
 	s := m.s
 	m.mu.Unlock()
+	for sig := range s.forwarded { // and those the signal handler forwarded itself
+		s.forwarded[sig] += signals.Directed(unix.Signal(sig))
+	}
 
 	b := make([]byte, 0, 4096)
 	b = appendHeader(b, "tend_build_info", "gauge", "Version of tend and the Go it was built with; always 1.")
