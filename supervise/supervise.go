@@ -53,7 +53,6 @@ type supervisor struct {
 	restartT *time.Timer
 	deadline *time.Timer
 	drain    *time.Timer // --stop-delay: the held-back SIGTERM goes when it fires
-	oneP     *time.Timer // when tend goes down to one P (see Run)
 
 	graceOver bool      // this run's stop is past its grace: leftovers get SIGKILL
 	killUntil time.Time // when tend stops killing and gives up on leftovers
@@ -154,21 +153,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	// One reap right away: a SIGCHLD that came before Notify was registered
 	// is not queued for us (runc#5206).
 	s.reap()
-	// From here on tend's work is this one loop. With more than one P,
-	// every signal or exit that readies a goroutine also wakes an idle
-	// thread to look for work it will not find: one P cuts the CPU per
-	// forwarded signal by about a third. The change stops the world and
-	// frees the other P's caches, about 0.15 ms: it waits until the child
-	// has run a while, so that a command that is over at once (a job, a
-	// probe, `tend -- true`) does not pay for what only a long run gains.
-	s.oneP = time.NewTimer(onePAfter)
+	// From here on tend's work is this one loop, on one P (cmd/tend's
+	// oneproc saw to that before any package was initialised).
 	// Debug logging wants a line per forwarded signal: the loop's way.
 	s.direct = !log.Enabled(ctx, slog.LevelDebug) && signals.SetDirect(passThrough(s.pol))
 	return s.loop(ctx), nil
 }
-
-// onePAfter is how long the child runs before tend goes down to one P.
-const onePAfter = 50 * time.Millisecond
 
 // minFiles is the RLIMIT_NOFILE tend needs: stdio, the cgroup CPU files
 // the Go runtime keeps open (up to two) to follow GOMAXPROCS, its epoll
@@ -278,9 +268,6 @@ func (s *supervisor) loop(ctx context.Context) int {
 		case <-timerC(s.deadline):
 			s.deadline = nil
 			s.onDeadline()
-		case <-timerC(s.oneP):
-			s.oneP = nil
-			runtime.GOMAXPROCS(1)
 		case <-timerC(s.drain):
 			s.drain = nil
 			s.feed(event{kind: evDrainOver})
@@ -339,7 +326,7 @@ func timerC(t *time.Timer) <-chan time.Time {
 }
 
 func (s *supervisor) stopTimers() {
-	for _, t := range []*time.Timer{s.grace, s.poll, s.kill, s.restartT, s.deadline, s.drain, s.oneP, s.probe.next, s.probe.timeout, s.note.watchdog} {
+	for _, t := range []*time.Timer{s.grace, s.poll, s.kill, s.restartT, s.deadline, s.drain, s.probe.next, s.probe.timeout, s.note.watchdog} {
 		if t != nil {
 			t.Stop()
 		}

@@ -6,6 +6,8 @@ package main
 import (
 	"os"
 
+	_ "github.com/tend-init/tend/cmd/tend/internal/oneproc" // first: one P before any other package runs
+
 	"github.com/tend-init/tend/signals"
 	"github.com/tend-init/tend/supervise"
 	"github.com/tend-init/tend/supervise/spawn"
