@@ -75,7 +75,7 @@ metrics-check: build ## tend's /metrics after a scripted run, parsed by Promethe
 	cd metricstest && go vet ./... && TEND_TEST_BIN=$(CURDIR)/bin/tend go test -count=1 -timeout 3m ./...
 
 test-386: ## the unit tests as a 32-bit program (ids, signal masks and raw system calls differ there); on amd64 hosts only
-	@if [ "$$(go env GOHOSTARCH)" = amd64 ]; then CGO_ENABLED=0 GOARCH=386 go test -count=1 ./signals/ ./supervise/ ./reaper/ ./cmd/...; \
+	@if [ "$$(go env GOHOSTARCH)" = amd64 ]; then CGO_ENABLED=0 GOARCH=386 go test -count=1 ./signals/ ./supervise/ ./supervise/internal/textpages/ ./reaper/ ./cmd/...; \
 	else echo "test-386: not an amd64 host, skipped"; fi
 
 static-check: build ## bin/tend is static and built without cgo

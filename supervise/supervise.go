@@ -16,6 +16,7 @@ import (
 
 	"github.com/tend-init/tend/reaper"
 	"github.com/tend-init/tend/signals"
+	"github.com/tend-init/tend/supervise/internal/textpages"
 	"github.com/tend-init/tend/supervise/metrics"
 	"github.com/tend-init/tend/supervise/oomwatch"
 	"github.com/tend-init/tend/supervise/spawn"
@@ -53,6 +54,7 @@ type supervisor struct {
 	restartT *time.Timer
 	deadline *time.Timer
 	drain    *time.Timer // --stop-delay: the held-back SIGTERM goes when it fires
+	settle   *time.Timer // start-up is over: tend gives back its binary's pages (see Run)
 
 	graceOver bool      // this run's stop is past its grace: leftovers get SIGKILL
 	killUntil time.Time // when tend stops killing and gives up on leftovers
@@ -154,11 +156,21 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (int, error) {
 	// is not queued for us (runc#5206).
 	s.reap()
 	// From here on tend's work is this one loop, on one P (cmd/tend's
-	// oneproc saw to that before any package was initialised).
+	// oneproc saw to that before any package was initialised), and the
+	// code that got it here is not needed again: once the child has run a
+	// while, tend drops its mappings of its binary's read-only pages
+	// (textpages), so that its VmRSS shows what the loop touches. It
+	// waits, so that a command that is over at once (a job, a probe,
+	// `tend -- true`) pays nothing.
+	s.settle = time.NewTimer(settleAfter)
 	// Debug logging wants a line per forwarded signal: the loop's way.
 	s.direct = !log.Enabled(ctx, slog.LevelDebug) && signals.SetDirect(passThrough(s.pol))
 	return s.loop(ctx), nil
 }
+
+// settleAfter is how long the child runs before tend gives back the pages
+// of its binary that start-up mapped.
+const settleAfter = 50 * time.Millisecond
 
 // minFiles is the RLIMIT_NOFILE tend needs: stdio, the cgroup CPU files
 // the Go runtime keeps open (up to two) to follow GOMAXPROCS, its epoll
@@ -268,6 +280,11 @@ func (s *supervisor) loop(ctx context.Context) int {
 		case <-timerC(s.deadline):
 			s.deadline = nil
 			s.onDeadline()
+		case <-timerC(s.settle):
+			s.settle = nil
+			if _, err := textpages.Release(textpages.Ranges()); err != nil {
+				s.log.Debug("could not give back the binary's pages", "err", err)
+			}
 		case <-timerC(s.drain):
 			s.drain = nil
 			s.feed(event{kind: evDrainOver})
@@ -326,7 +343,7 @@ func timerC(t *time.Timer) <-chan time.Time {
 }
 
 func (s *supervisor) stopTimers() {
-	for _, t := range []*time.Timer{s.grace, s.poll, s.kill, s.restartT, s.deadline, s.drain, s.probe.next, s.probe.timeout, s.note.watchdog} {
+	for _, t := range []*time.Timer{s.grace, s.poll, s.kill, s.restartT, s.deadline, s.drain, s.settle, s.probe.next, s.probe.timeout, s.note.watchdog} {
 		if t != nil {
 			t.Stop()
 		}
