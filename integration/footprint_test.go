@@ -14,9 +14,10 @@ import (
 )
 
 // TestGoRuntimeEnv: GOMAXPROCS in the environment is for the child, which
-// gets it unchanged; tend itself stays on one P whatever it says, so its
-// threads while idle stay few (the lean-core target: at most 5), and it
-// forwards as ever.
+// gets it unchanged, and tend with it set forwards and stops as ever
+// (oneproc's own test checks that tend stays on one P). How many threads
+// tend has then is the bench's to say: the runtime starts one more when a
+// system call blocks for long, which a loaded machine decides.
 func TestGoRuntimeEnv(t *testing.T) {
 	t.Parallel()
 	env := []string{"GOMAXPROCS=8"}
@@ -28,9 +29,6 @@ func TestGoRuntimeEnv(t *testing.T) {
 
 	p = startPID1(t, runOpts{Env: env}, helperArgv("trap", "-label", "child", "-exit-on", "SIGTERM")...)
 	p.expectReady("child")
-	if n := statusNumber(t, p.pid(), "Threads"); n > 5 {
-		t.Errorf("tend (GOMAXPROCS=8) has %d threads with its child asleep; want at most 5", n)
-	}
 	p.signal(unix.SIGUSR1)
 	p.expectLine("child SIGUSR1")
 	p.signal(unix.SIGTERM)
@@ -71,7 +69,7 @@ func TestBinaryPagesGivenBack(t *testing.T) {
 }
 
 // statusNumber reads the leading number of the line name of
-// /proc/pid/status (Threads, or a kB line such as RssFile).
+// /proc/pid/status (a kB line such as RssFile).
 func statusNumber(t *testing.T, pid int, name string) int {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
