@@ -27,7 +27,9 @@ func TestGoRuntimeEnv(t *testing.T) {
 		t.Errorf("the child's GOMAXPROCS: %q; want GOMAXPROCS=8 as given to tend", got)
 	}
 
-	p = startPID1(t, runOpts{Env: env}, helperArgv("trap", "-label", "child", "-exit-on", "SIGTERM")...)
+	// SIGCONT ignored: tend follows the stop signal with one, and the
+	// child's two lines could come in either order.
+	p = startPID1(t, runOpts{Env: env}, helperArgv("trap", "-label", "child", "-ignore", "SIGCONT", "-exit-on", "SIGTERM")...)
 	p.expectReady("child")
 	p.signal(unix.SIGUSR1)
 	p.expectLine("child SIGUSR1")
@@ -47,7 +49,7 @@ func TestBinaryPagesGivenBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := startPID1(t, runOpts{}, helperArgv("trap", "-label", "child", "-exit-on", "SIGTERM")...)
+	p := startPID1(t, runOpts{}, helperArgv("trap", "-label", "child", "-ignore", "SIGCONT", "-exit-on", "SIGTERM")...)
 	p.expectReady("child")
 	limit := int(fi.Size() / 1024 / 2)
 	deadline := time.Now().Add(10 * time.Second)
