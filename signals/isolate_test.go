@@ -69,6 +69,8 @@ func TestMain(m *testing.M) {
 		os.Exit(burstChild())
 	case "direct":
 		os.Exit(directChild())
+	case "directstop":
+		os.Exit(directStopChild())
 	case "noexe":
 		// As without /proc: Isolate cannot execute tend and leaves the
 		// mask as it was; Notify then takes USR1 through os/signal.
