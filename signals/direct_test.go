@@ -71,10 +71,10 @@ func TestDirect(t *testing.T) {
 }
 
 // directStopChild is run by TestDirectToStops. The handler forwards
-// SIGRTMIN+4 to a canary, `sleep` run as nobody and stopped, while three
+// SIGRTMIN+4 to a canary, `sleep` run as a user of its own and stopped, while three
 // goroutines send tend that signal as fast as they can. Real-time signals
 // queue, and a stopped process takes none, so the kernel's count of the
-// signals queued for nobody (SigQ in the canary's status) counts every
+// signals queued for the canary's user (SigQ in the canary's status) counts every
 // kill(2) that reached it. Once DirectTo(0) has returned, that count must
 // not move however many more signals tend takes.
 func directStopChild() int {
@@ -84,8 +84,11 @@ func directStopChild() int {
 		for range in.Other { // the signals that take the loop's way once there is no target
 		}
 	}()
+	// A user of its own: SigQ counts what is queued for every process of
+	// the user, and nobody may have other processes.
+	uid := uint32(2_000_000_000 + os.Getpid()%100_000)
 	cmd := exec.Command("sleep", "30")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
 	if err := cmd.Start(); err != nil {
 		fmt.Println("start:", err)
 		return 1
@@ -156,7 +159,7 @@ func TestDirectToStops(t *testing.T) {
 		t.Skip("no handler of tend's own on this architecture: the loop forwards every signal")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("needs root: the canary runs as nobody, so that the kernel's per-user count of queued signals is its alone")
+		t.Skip("needs root: the canary runs as a user of its own, so that the kernel's per-user count of queued signals is its alone")
 	}
 	out := runChild(t, "directstop")
 	if got, want := strings.TrimSpace(out), "nothing after DirectTo(0)"; got != want {
