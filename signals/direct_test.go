@@ -85,7 +85,7 @@ func directStopChild() int {
 		}
 	}()
 	// A user of its own: SigQ counts what is queued for every process of
-	// the user, and nobody may have other processes.
+	// the user, and the user nobody may have other processes.
 	uid := uint32(2_000_000_000 + os.Getpid()%100_000)
 	cmd := exec.Command("sleep", "30")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
