@@ -2,17 +2,13 @@ package oomwatch
 
 import (
 	"bytes"
-	"errors"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
-)
 
-// cgroupRoot is where cgroup file systems are mounted: cgroup v2 at the
-// root itself, each v1 controller in a directory of its own.
-const cgroupRoot = "/sys/fs/cgroup"
+	"github.com/tend-init/tend/supervise/internal/cgroup"
+)
 
 // Counter is the OOM-kill counter of one memory cgroup. Its zero value
 // has no file: Read then reports false, at no cost.
@@ -26,12 +22,11 @@ type Counter struct {
 // found (no /proc, no memory controller, a cgroup file system not mounted)
 // the Counter is the zero value.
 func Find() Counter {
-	var buf [8 << 10]byte // 13 lines on a v1 host, one on v2
-	b, err := readFile("/proc/self/cgroup", buf[:])
-	if err != nil {
+	m, ok := cgroup.Self()
+	if !ok {
 		return Counter{}
 	}
-	return Counter{path: find(b, cgroupRoot)}
+	return Counter{path: find(m, cgroup.Root)}
 }
 
 // Path is the file the counter is read from, "" when there is none.
@@ -44,37 +39,11 @@ func (c Counter) Read() (uint64, bool) {
 		return 0, false
 	}
 	var buf [512]byte // memory.events has 6 short lines, memory.oom_control 3
-	b, err := readFile(c.path, buf[:])
+	b, err := cgroup.ReadFile(c.path, buf[:])
 	if err != nil {
 		return 0, false
 	}
 	return parse(b)
-}
-
-// readFile reads the file at path into buf, as far as it fits: with raw
-// system calls, no fstat and no allocation, because tend reads the counter
-// before every start of the child, and syscalls are its start-up's cost.
-func readFile(path string, buf []byte) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = unix.Close(fd) }()
-	n := 0
-	for n < len(buf) {
-		m, err := unix.Read(fd, buf[n:])
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if m == 0 {
-			break
-		}
-		n += m
-	}
-	return buf[:n], nil
 }
 
 func exists(path string) bool {
@@ -82,54 +51,25 @@ func exists(path string) bool {
 	return unix.Stat(path, &st) == nil
 }
 
-// find maps the content of /proc/self/cgroup to the counter's file under
-// root. A v1 line whose controllers include memory wins: a controller is
-// bound to one hierarchy, so with one the v2 line ("0::/…", present on
-// hybrid hosts) has no memory.events. In a container without a cgroup
-// namespace the listed path is the host's, which does not exist under the
-// container's mount: the mount's root is then the container's own cgroup.
-func find(procCgroup []byte, root string) string {
-	var v1, v2 string
-	haveV1, haveV2 := false, false
-	for line := range strings.Lines(string(procCgroup)) {
-		id, rest, ok := strings.Cut(strings.TrimSuffix(line, "\n"), ":")
-		if !ok {
-			continue
-		}
-		controllers, path, ok := strings.Cut(rest, ":")
-		if !ok {
-			continue
-		}
-		switch {
-		case id == "0" && controllers == "":
-			v2, haveV2 = path, true
-		case hasController(controllers, "memory"):
-			v1, haveV1 = path, true
-		}
+// find returns the counter's file for membership m under root:
+// memory.oom_control on cgroup v1, memory.events on v2, in tend's
+// directory of the memory hierarchy or else at its mount (see
+// cgroup.Membership.Dir); "" when there is none.
+func find(m cgroup.Membership, root string) string {
+	dir, mount, v1 := m.Dir(root, "memory")
+	if dir == "" {
+		return ""
 	}
-	var candidates []string
-	if haveV1 {
-		dir := filepath.Join(root, "memory")
-		candidates = append(candidates, filepath.Join(dir, v1, "memory.oom_control"), filepath.Join(dir, "memory.oom_control"))
-	} else if haveV2 {
-		candidates = append(candidates, filepath.Join(root, v2, "memory.events"), filepath.Join(root, "memory.events"))
+	file := "memory.events"
+	if v1 {
+		file = "memory.oom_control"
 	}
-	for _, c := range candidates {
+	for _, c := range []string{filepath.Join(dir, file), filepath.Join(mount, file)} {
 		if exists(c) {
 			return c
 		}
 	}
 	return ""
-}
-
-// hasController reports whether the comma-separated list holds name.
-func hasController(list, name string) bool {
-	for c := range strings.SplitSeq(list, ",") {
-		if c == name {
-			return true
-		}
-	}
-	return false
 }
 
 // parse reads the oom_kill line of memory.events or memory.oom_control

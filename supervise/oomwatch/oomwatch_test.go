@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tend-init/tend/supervise/internal/cgroup"
 )
 
 func TestParse(t *testing.T) {
@@ -106,7 +108,7 @@ func TestFind(t *testing.T) {
 			if tt.want != "" {
 				want = filepath.Join(root, tt.want)
 			}
-			if got := find(proc, root); got != want {
+			if got := find(cgroup.Parse(string(proc)), root); got != want {
 				t.Errorf("find(%s) = %q; want %q", tt.proc, got, want)
 			}
 		})

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tend-init/tend/supervise/internal/cgroup"
 )
 
 func TestPidsLimited(t *testing.T) {
@@ -37,7 +39,7 @@ func TestPidsLimited(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if got := pidsLimited(tt.procCgroup, root); got != tt.want {
+			if got := pidsLimited(cgroup.Parse(tt.procCgroup), root); got != tt.want {
 				t.Errorf("pidsLimited(%q) = %v; want %v", tt.procCgroup, got, tt.want)
 			}
 		})
